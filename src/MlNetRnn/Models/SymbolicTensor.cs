@@ -1,0 +1,45 @@
+using MlNetRnn.Layers;
+using MlNetRnn.Training;
+
+namespace MlNetRnn.Models;
+
+/// <summary>
+/// A placeholder for a tensor in a functional model graph (Keras's <c>KerasTensor</c>): it knows its
+/// per-sample shape and which layer produced it, but holds no data.
+/// </summary>
+public class SymbolicTensor
+{
+    internal SymbolicTensor(long[] shape, Node? producer, int outputIndex)
+    {
+        Shape = shape;
+        Producer = producer;
+        OutputIndex = outputIndex;
+    }
+
+    /// <summary>Per-sample shape; −1 is a size known only at run time.</summary>
+    public long[] Shape { get; }
+
+    /// <summary>The layer call that produced it; null for an <see cref="Input"/>.</summary>
+    internal Node? Producer { get; }
+
+    /// <summary>Which of the producing layer's outputs this is.</summary>
+    internal int OutputIndex { get; }
+
+    public override string ToString() => $"<SymbolicTensor shape={Shapes.FormatBatched(Shape)}>";
+
+    internal static IReadOnlyList<SymbolicTensor> Produce(Layer layer, SymbolicTensor input)
+    {
+        var shapes = layer.ComputeOutputShapes(input.Shape);
+        var node = new Node(layer, input);
+        node.Outputs = shapes.Select((shape, i) => new SymbolicTensor(shape, node, i)).ToArray();
+        return node.Outputs;
+    }
+
+    /// <summary>One application of a layer to one symbolic input, and what it produced.</summary>
+    internal sealed class Node(Layer layer, SymbolicTensor input)
+    {
+        public Layer Layer { get; } = layer;
+        public SymbolicTensor Input { get; } = input;
+        public IReadOnlyList<SymbolicTensor> Outputs { get; set; } = [];
+    }
+}

@@ -1,0 +1,62 @@
+using static TorchSharp.torch;
+
+namespace MlNetRnn.Training;
+
+/// <summary>
+/// Keras <c>sparse_categorical_crossentropy</c> on probabilities (<c>from_logits=False</c>): clip the
+/// predicted probabilities to [ε, 1 − ε] with ε = 1e-7, take −log of the true class, average over every
+/// position (batch × time), leaving out masked positions.
+/// </summary>
+public sealed class SparseCategoricalCrossentropy : Loss
+{
+    /// <summary>Keras's backend epsilon.</summary>
+    public const double Epsilon = 1e-7;
+
+    public override string Name => "sparse_categorical_crossentropy";
+
+    /// <param name="yTrue">Class indices, shape (batch) or (batch, time), integer.</param>
+    /// <param name="yPred">Probabilities, shape (batch, classes) or (batch, time, classes).</param>
+    /// <param name="mask">Optional, shape of <paramref name="yTrue"/>.</param>
+    public override Tensor Compute(Tensor yTrue, Tensor yPred, Tensor? mask = null)
+    {
+        using var scope = NewDisposeScope();
+        var picked = yPred.clamp(Epsilon, 1 - Epsilon)
+            .gather(-1, yTrue.to_type(ScalarType.Int64).unsqueeze(-1))
+            .squeeze(-1);
+        var nll = -picked.log();
+        if (mask is null)
+        {
+            return nll.mean().MoveToOuterDisposeScope();
+        }
+        var weights = mask.to_type(nll.dtype);
+        // An all-padding batch contributes zero, not NaN.
+        return ((nll * weights).sum() / weights.sum().clamp_min(1)).MoveToOuterDisposeScope();
+    }
+
+    public override void ValidateTargets(Tensor yTrue, long[] outputShape, string parameterName)
+    {
+        var expected = outputShape[..^1];
+        if (!yTrue.shape.SequenceEqual(expected))
+        {
+            throw new ArgumentException(
+                $"Targets for sparse_categorical_crossentropy must have shape {Shapes.Format(expected)} (the model output " +
+                $"{Shapes.Format(outputShape)} without its class axis); received {Shapes.Format(yTrue.shape)}.", parameterName);
+        }
+        if (yTrue.is_floating_point() && !yTrue.eq(yTrue.round()).all().item<bool>())
+        {
+            throw new ArgumentException("Targets for sparse_categorical_crossentropy must be whole class indices; received fractions.", parameterName);
+        }
+        if (yTrue.numel() > 0)
+        {
+            long min = yTrue.min().to_type(ScalarType.Int64).item<long>();
+            long max = yTrue.max().to_type(ScalarType.Int64).item<long>();
+            long classes = outputShape[^1];
+            if (min < 0 || max >= classes)
+            {
+                throw new ArgumentException(
+                    $"Targets must be class indices in [0, {classes - 1}] for a model with {classes} classes; received values in [{min}, {max}].",
+                    parameterName);
+            }
+        }
+    }
+}
