@@ -1,0 +1,355 @@
+using System.Diagnostics;
+using System.Text;
+using MlNetRnn.Data;
+using MlNetRnn.Layers;
+using MlNetRnn.Training;
+using static TorchSharp.torch;
+
+namespace MlNetRnn.Models;
+
+/// <summary>
+/// A trained sequence tagger: vocabulary, tag set and the Keras model
+/// Embedding(maskZero) → SimpleRNN(returnSequences) → TimeDistributed(Dense(tags, softmax)).
+/// Sentences are padded per batch (grouped by length) and padding is masked out of the recurrence and the loss.
+/// </summary>
+public sealed class SequenceTaggerNetwork : IDisposable
+{
+    /// <summary>The newest format <see cref="Save"/> writes and <see cref="Load"/> reads.</summary>
+    public const int FormatVersion = 1;
+
+    private const string Magic = "MlNetRnn.SequenceTaggerNetwork";
+    private const int PredictBatchSize = 64;
+
+    private readonly Vocabulary _vocabulary;
+    private readonly string[] _tags;
+    private readonly Sequential _model;
+
+    private SequenceTaggerNetwork(Vocabulary vocabulary, string[] tags, SequenceTaggerHyperParameters hyperParameters)
+    {
+        _vocabulary = vocabulary;
+        _tags = tags;
+        HyperParameters = hyperParameters;
+        _model = new Sequential(seed: hyperParameters.Seed);
+        _model.Add(new Embedding(vocabulary.Size, hyperParameters.EmbeddingSize, maskZero: true, inputShape: [-1]));
+        _model.Add(new SimpleRNN(hyperParameters.Units, returnSequences: true));
+        _model.Add(new TimeDistributed(new Dense(tags.Length, activation: "softmax")));
+        _model.Compile(new SparseCategoricalCrossentropy(), new Adam(hyperParameters.LearningRate));
+    }
+
+    /// <summary>Tag names in class-index order (ordinal sort of the training tags).</summary>
+    public IReadOnlyList<string> TagNames => _tags;
+
+    /// <summary>Known tokens (id order).</summary>
+    public Vocabulary Vocabulary => _vocabulary;
+
+    /// <summary>The settings it was trained with.</summary>
+    public SequenceTaggerHyperParameters HyperParameters { get; }
+
+    /// <summary>The underlying Keras model.</summary>
+    public Model Model => _model;
+
+    /// <summary>Trains a tagger.</summary>
+    /// <param name="tokens">Training sentences.</param>
+    /// <param name="tags">One tag per token of each sentence.</param>
+    /// <param name="hyperParameters">Sizes and training settings.</param>
+    /// <param name="devTokens">Optional dev sentences, for <see cref="EpochReport.DevAccuracy"/>.</param>
+    /// <param name="devTags">Their tags.</param>
+    /// <param name="onEpoch">Called after each epoch.</param>
+    /// <exception cref="ArgumentException">No sentences; an empty sentence; a sentence whose tokens and tags differ in length (named by index).</exception>
+    public static SequenceTaggerNetwork Train(
+        IReadOnlyList<string[]> tokens, IReadOnlyList<string[]> tags, SequenceTaggerHyperParameters hyperParameters,
+        IReadOnlyList<string[]>? devTokens = null, IReadOnlyList<string[]>? devTags = null,
+        Action<EpochReport>? onEpoch = null)
+    {
+        ArgumentNullException.ThrowIfNull(hyperParameters);
+        hyperParameters.Validate();
+        CheckSentences(tokens, tags, nameof(tokens), nameof(tags));
+        if ((devTokens is null) != (devTags is null))
+        {
+            throw new ArgumentException("Give both dev tokens and dev tags, or neither.", nameof(devTags));
+        }
+        if (devTokens is not null)
+        {
+            CheckSentences(devTokens, devTags!, nameof(devTokens), nameof(devTags));
+        }
+
+        var vocabulary = Vocabulary.Build(tokens, hyperParameters.VocabularyMinCount);
+        var tagNames = tags.SelectMany(t => t).Distinct().Order(StringComparer.Ordinal).ToArray();
+        var network = new SequenceTaggerNetwork(vocabulary, tagNames, hyperParameters);
+        try
+        {
+            network.Fit(tokens, tags, devTokens, devTags, onEpoch);
+            return network;
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Tags sentences, batched by length. Thread-safe; unseen tokens use the out-of-vocabulary id.
+    /// An empty sentence gives empty arrays.</summary>
+    public SentenceTagging[] Predict(IReadOnlyList<string[]> sentences)
+    {
+        ArgumentNullException.ThrowIfNull(sentences);
+        var results = new SentenceTagging[sentences.Count];
+        var nonEmpty = Enumerable.Range(0, sentences.Count).Where(i => sentences[i].Length > 0).ToArray();
+        foreach (int i in Enumerable.Range(0, sentences.Count).Except(nonEmpty))
+        {
+            results[i] = new SentenceTagging([], [], []);
+        }
+        var ids = nonEmpty.Select(i => Encode(sentences[i])).ToArray();
+        int tagCount = _tags.Length;
+        foreach (var batch in PaddedBatch.Create(ids, null, PredictBatchSize))
+        {
+            using (batch)
+            using (NewDisposeScope())
+            {
+                var probabilities = _model.Predict(batch.Ids, batch.Rows.Length).contiguous();
+                var data = probabilities.data<float>().ToArray();
+                long time = probabilities.shape[1];
+                for (int b = 0; b < batch.Rows.Length; b++)
+                {
+                    int length = batch.Lengths[b];
+                    var distribution = new float[length * tagCount];
+                    Array.Copy(data, b * time * tagCount, distribution, 0, distribution.Length);
+                    var best = new string[length];
+                    var scores = new float[length];
+                    for (int t = 0; t < length; t++)
+                    {
+                        int argmax = 0;
+                        for (int k = 1; k < tagCount; k++)
+                        {
+                            if (distribution[t * tagCount + k] > distribution[t * tagCount + argmax]) argmax = k;
+                        }
+                        best[t] = _tags[argmax];
+                        scores[t] = distribution[t * tagCount + argmax];
+                    }
+                    results[nonEmpty[batch.Rows[b]]] = new SentenceTagging(best, scores, distribution);
+                }
+            }
+        }
+        return results;
+    }
+
+    /// <summary>Writes the network: format version, hyper-parameters, vocabulary, tags and weights.</summary>
+    public void Save(Stream stream)
+    {
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        writer.Write(Magic);
+        writer.Write(FormatVersion);
+        var hp = HyperParameters;
+        writer.Write(hp.EmbeddingSize);
+        writer.Write(hp.Units);
+        writer.Write(hp.Epochs);
+        writer.Write(hp.BatchSize);
+        writer.Write(hp.LearningRate);
+        writer.Write(hp.Seed);
+        writer.Write(hp.VocabularyMinCount);
+        writer.Write(hp.RareTokenDropout);
+        WriteStrings(writer, _vocabulary.Tokens);
+        WriteStrings(writer, _tags);
+        var weights = _model.GetWeights();
+        writer.Write(weights.Count);
+        foreach (var weight in weights)
+        {
+            using (weight)
+            {
+                writer.Write(weight.dim());
+                foreach (long d in weight.shape) writer.Write(d);
+                var values = weight.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
+                writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+            }
+        }
+    }
+
+    /// <summary>Reads what <see cref="Save"/> wrote.</summary>
+    /// <exception cref="InvalidDataException">Truncated or foreign data, or a newer format; the message says which.</exception>
+    public static SequenceTaggerNetwork Load(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        try
+        {
+            string magic;
+            try
+            {
+                magic = reader.ReadString();
+            }
+            catch (Exception e) when (e is FormatException or DecoderFallbackException)
+            {
+                throw new InvalidDataException("Not an MlNetRnn sequence tagger network (unrecognised header).", e);
+            }
+            if (magic != Magic)
+            {
+                throw new InvalidDataException("Not an MlNetRnn sequence tagger network (unrecognised header).");
+            }
+            int version = reader.ReadInt32();
+            if (version > FormatVersion || version < 1)
+            {
+                throw new InvalidDataException(
+                    $"The sequence tagger network has format version {version}; this MlNetRnn reads versions 1 to {FormatVersion}. Upgrade MlNetRnn to load it.");
+            }
+            var hp = new SequenceTaggerHyperParameters
+            {
+                EmbeddingSize = reader.ReadInt32(),
+                Units = reader.ReadInt32(),
+                Epochs = reader.ReadInt32(),
+                BatchSize = reader.ReadInt32(),
+                LearningRate = reader.ReadDouble(),
+                Seed = reader.ReadInt32(),
+                VocabularyMinCount = reader.ReadInt32(),
+                RareTokenDropout = reader.ReadDouble(),
+            };
+            hp.Validate();
+            var vocabulary = Vocabulary.FromTokens(ReadStrings(reader));
+            var tags = ReadStrings(reader);
+            if (tags.Length == 0) throw new InvalidDataException("The sequence tagger network has no tags.");
+            var network = new SequenceTaggerNetwork(vocabulary, tags, hp);
+            try
+            {
+                using var scope = NewDisposeScope();
+                int count = reader.ReadInt32();
+                var weights = new List<Tensor>();
+                for (int i = 0; i < count; i++)
+                {
+                    int rank = reader.ReadInt32();
+                    if (rank is < 0 or > 8) throw new InvalidDataException($"Weight {i} has an impossible rank {rank}.");
+                    var shape = Enumerable.Range(0, rank).Select(_ => reader.ReadInt64()).ToArray();
+                    long n = shape.Aggregate(1L, (a, b) => checked(a * b));
+                    if (n < 0 || n * 4 > stream.Length - stream.Position)
+                    {
+                        throw new EndOfStreamException();
+                    }
+                    var values = new float[n];
+                    reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+                    weights.Add(tensor(values, shape));
+                }
+                network._model.SetWeights(weights);
+                return network;
+            }
+            catch
+            {
+                network.Dispose();
+                throw;
+            }
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException("The sequence tagger network data is truncated.", e);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"The sequence tagger network data is inconsistent: {e.Message}", e);
+        }
+    }
+
+    public void Dispose() => _model.Dispose();
+
+    private void Fit(IReadOnlyList<string[]> tokens, IReadOnlyList<string[]> tags,
+        IReadOnlyList<string[]>? devTokens, IReadOnlyList<string[]>? devTags, Action<EpochReport>? onEpoch)
+    {
+        var hp = HyperParameters;
+        var tagIndex = _tags.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i, StringComparer.Ordinal);
+        var ids = tokens.Select(Encode).ToArray();
+        var labels = tags.Select(s => s.Select(t => tagIndex[t]).ToArray()).ToArray();
+        var counts = Vocabulary.CountTokens(tokens);
+        var rareIds = counts.Where(c => c.Value == 1).Select(c => _vocabulary.IdOf(c.Key))
+            .Where(id => id != Vocabulary.OutOfVocabularyId).ToHashSet();
+        var batches = PaddedBatch.Create(ids, labels, hp.BatchSize, hp.RareTokenDropout > 0 ? rareIds.Contains : null);
+        try
+        {
+            var shuffler = new Random(hp.Seed);
+            using var dropoutGenerator = new Generator((ulong)hp.Seed);
+            var clock = Stopwatch.StartNew();
+            for (int epoch = 1; epoch <= hp.Epochs; epoch++)
+            {
+                double lossSum = 0;
+                long tokenCount = 0;
+                var order = Enumerable.Range(0, batches.Count).ToArray();
+                shuffler.Shuffle(order);
+                foreach (int b in order)
+                {
+                    var batch = batches[b];
+                    using var scope = NewDisposeScope();
+                    var x = batch.Ids;
+                    if (batch.RareTokens is { } rare)
+                    {
+                        var drop = rare.logical_and(rand(rare.shape, generator: dropoutGenerator).lt(hp.RareTokenDropout));
+                        x = x.masked_fill(drop, Vocabulary.OutOfVocabularyId);
+                    }
+                    lossSum += _model.TrainOnBatch(x, batch.Tags!) * batch.TokenCount;
+                    tokenCount += batch.TokenCount;
+                }
+                double? devAccuracy = devTokens is null ? null : Accuracy(devTokens, devTags!);
+                onEpoch?.Invoke(new EpochReport(epoch, hp.Epochs, lossSum / tokenCount, devAccuracy, clock.Elapsed));
+            }
+        }
+        finally
+        {
+            foreach (var batch in batches) batch.Dispose();
+        }
+    }
+
+    private double Accuracy(IReadOnlyList<string[]> tokens, IReadOnlyList<string[]> tags)
+    {
+        var predicted = Predict(tokens);
+        long correct = 0, total = 0;
+        for (int s = 0; s < tokens.Count; s++)
+        {
+            for (int t = 0; t < tags[s].Length; t++)
+            {
+                if (predicted[s].Tags[t] == tags[s][t]) correct++;
+                total++;
+            }
+        }
+        return total == 0 ? 0 : (double)correct / total;
+    }
+
+    private int[] Encode(string[] sentence) => sentence.Select(_vocabulary.IdOf).ToArray();
+
+    private static void CheckSentences(IReadOnlyList<string[]> tokens, IReadOnlyList<string[]> tags, string tokensName, string tagsName)
+    {
+        ArgumentNullException.ThrowIfNull(tokens, tokensName);
+        ArgumentNullException.ThrowIfNull(tags, tagsName);
+        if (tokens.Count == 0)
+        {
+            throw new ArgumentException($"There are no sentences in {tokensName}.", tokensName);
+        }
+        if (tokens.Count != tags.Count)
+        {
+            throw new ArgumentException($"{tokensName} has {tokens.Count} sentences but {tagsName} has {tags.Count}.", tagsName);
+        }
+        for (int i = 0; i < tokens.Count; i++)
+        {
+            if (tokens[i] is null || tags[i] is null || tokens[i].Length == 0)
+            {
+                throw new ArgumentException($"Sentence {i} of {tokensName} is empty.", tokensName);
+            }
+            if (tokens[i].Length != tags[i].Length)
+            {
+                throw new ArgumentException(
+                    $"Sentence {i} has {tokens[i].Length} tokens but {tags[i].Length} tags; every token needs exactly one tag.", tagsName);
+            }
+        }
+    }
+
+    private static void WriteStrings(BinaryWriter writer, IReadOnlyList<string> values)
+    {
+        writer.Write(values.Count);
+        foreach (var v in values) writer.Write(v);
+    }
+
+    private static string[] ReadStrings(BinaryReader reader)
+    {
+        int count = reader.ReadInt32();
+        if (count < 0 || count > reader.BaseStream.Length - reader.BaseStream.Position)
+        {
+            throw new EndOfStreamException();
+        }
+        var values = new string[count];
+        for (int i = 0; i < count; i++) values[i] = reader.ReadString();
+        return values;
+    }
+}
