@@ -1,0 +1,74 @@
+namespace MlNetRnn.Data;
+
+/// <summary>
+/// Reads column CoNLL (e.g. <c>John S</c>): one token per line as whitespace-separated fields, a blank line
+/// between sentences. The token is the first field and the tag the last, so CoNLL-2003 lines such as
+/// <c>EU NNP B-NP B-ORG</c> yield the token <c>EU</c> tagged <c>B-ORG</c>.
+/// </summary>
+/// <remarks>
+/// <c>-DOCSTART-</c> lines are skipped and also end any open sentence. A non-blank line with a single field
+/// throws <see cref="SequenceDataFormatException"/> (<c>file:line: problem</c>).
+/// </remarks>
+public sealed class CoNllReader
+{
+    private const string DocumentStart = "-DOCSTART-";
+
+    /// <summary>
+    /// Streams the sentences of the file at <paramref name="path"/>. Each enumeration re-reads the file;
+    /// format errors surface when the bad line is reached. A missing file throws
+    /// <see cref="FileNotFoundException"/> immediately.
+    /// </summary>
+    public IEnumerable<TaggedSentence> Read(string path)
+    {
+        SequenceFile.EnsureExists(path);
+        return SequenceFile.ReadLazily(path, Parse);
+    }
+
+    /// <summary>
+    /// Streams the sentences of <paramref name="reader"/> (single pass). <paramref name="sourceName"/>
+    /// prefixes error messages in place of a file name.
+    /// </summary>
+    public IEnumerable<TaggedSentence> Read(TextReader reader, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        return Parse(reader, sourceName);
+    }
+
+    private static IEnumerable<TaggedSentence> Parse(TextReader reader, string source)
+    {
+        var tokens = new List<string>();
+        var tags = new List<string>();
+        var lineNumber = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            lineNumber++;
+            var fields = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length == 0 || fields[0] == DocumentStart)
+            {
+                if (tokens.Count > 0)
+                {
+                    yield return new TaggedSentence { Tokens = [.. tokens], Tags = [.. tags] };
+                    tokens.Clear();
+                    tags.Clear();
+                }
+
+                continue;
+            }
+
+            if (fields.Length == 1)
+            {
+                throw new SequenceDataFormatException(
+                    source, lineNumber, $"expected a token and a tag separated by whitespace, found only '{fields[0]}'");
+            }
+
+            tokens.Add(fields[0]);
+            tags.Add(fields[^1]);
+        }
+
+        if (tokens.Count > 0)
+        {
+            yield return new TaggedSentence { Tokens = [.. tokens], Tags = [.. tags] };
+        }
+    }
+}
