@@ -8,4 +8,10 @@ public static class Utils
     /// their own then draw the same initial weights and shuffle the same way on every run of the process.
     /// </summary>
     public static void SetRandomSeed(int seed) => TorchSharp.torch.random.manual_seed(seed);
+
+    /// <summary>
+    /// Makes sure MlNetRnn's native settings (OpenMP passive waiting) are in place. They apply when this
+    /// assembly loads; call this first thing in a program that uses TorchSharp directly before any MlNetRnn type.
+    /// </summary>
+    public static void EnsureNativeSettings() => NativeSettings.Apply();
 }
