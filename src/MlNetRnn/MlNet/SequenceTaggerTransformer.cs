@@ -42,9 +42,17 @@ public sealed class SequenceTaggerTransformer : ITransformer
         PredictedLabelColumnName = options.PredictedLabelColumnName;
         ScoreColumnName = options.ScoreColumnName;
         ProbabilitiesColumnName = options.ProbabilitiesColumnName;
-        TaggerNetworkCache.Register(modelId, network);
-        payload ??= TaggerPayload.Encode(network, modelId);
-        var mapper = new SequenceTaggerMappingFactory.Mapper(modelId, network);
+        SequenceTaggerMappingFactory.Mapper mapper;
+        if (payload is null)
+        {
+            payload = TaggerPayload.Encode(network, modelId);
+            TaggerNetworkCache.Register(modelId, network);
+            mapper = new SequenceTaggerMappingFactory.Mapper(modelId, network);
+        }
+        else
+        {
+            mapper = new SequenceTaggerMappingFactory.Mapper(); // an injected payload is decoded like a loaded one
+        }
         _chain = TaggerChain.CreateEstimator(mlContext, options, payload, mapper).Fit(fitInput);
     }
 
