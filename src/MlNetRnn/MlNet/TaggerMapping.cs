@@ -23,12 +23,12 @@ internal static class TaggerContract
 }
 
 /// <summary>Input of the key mapping: nothing is read (the key is constant).</summary>
-public sealed class SequenceTaggerKeyInput
+internal sealed class SequenceTaggerKeyInput
 {
 }
 
 /// <summary>Output of the key mapping: the constant key that the ValueMapping turns into the payload.</summary>
-public sealed class SequenceTaggerKeyOutput
+internal sealed class SequenceTaggerKeyOutput
 {
     /// <summary>Always <c>"model"</c>.</summary>
     [ColumnName(TaggerContract.KeyColumn)]
@@ -36,7 +36,7 @@ public sealed class SequenceTaggerKeyOutput
 }
 
 /// <summary>Input row of the tagging CustomMapping (plumbing of the persisted chain; not for direct use).</summary>
-public sealed class SequenceTaggerMappingInput
+internal sealed class SequenceTaggerMappingInput
 {
     /// <summary>Tokens of one sentence.</summary>
     [ColumnName(TaggerContract.TokensColumn)]
@@ -48,7 +48,7 @@ public sealed class SequenceTaggerMappingInput
 }
 
 /// <summary>Output row of the tagging CustomMapping (plumbing of the persisted chain; not for direct use).</summary>
-public sealed class SequenceTaggerMappingOutput
+internal sealed class SequenceTaggerMappingOutput
 {
     /// <summary>Predicted tag per token.</summary>
     [ColumnName(TaggerContract.TagsColumn)]
@@ -65,7 +65,7 @@ public sealed class SequenceTaggerMappingOutput
 
 /// <summary>Emits the constant model key. Created by ML.NET (by contract name) when a model is loaded.</summary>
 [CustomMappingFactoryAttribute(TaggerContract.KeyContractName)]
-public sealed class SequenceTaggerKeyMappingFactory : CustomMappingFactory<SequenceTaggerKeyInput, SequenceTaggerKeyOutput>
+internal sealed class SequenceTaggerKeyMappingFactory : CustomMappingFactory<SequenceTaggerKeyInput, SequenceTaggerKeyOutput>
 {
     /// <inheritdoc />
     public override Action<SequenceTaggerKeyInput, SequenceTaggerKeyOutput> GetMapping() => Map;
@@ -77,7 +77,7 @@ public sealed class SequenceTaggerKeyMappingFactory : CustomMappingFactory<Seque
 /// name) when a model is loaded; holds no state of its own beyond a per-mapping reference to the live
 /// network, which is decoded once per model id (see <see cref="TaggerNetworkCache"/>).</summary>
 [CustomMappingFactoryAttribute(TaggerContract.TagContractName)]
-public sealed class SequenceTaggerMappingFactory : CustomMappingFactory<SequenceTaggerMappingInput, SequenceTaggerMappingOutput>
+internal sealed class SequenceTaggerMappingFactory : CustomMappingFactory<SequenceTaggerMappingInput, SequenceTaggerMappingOutput>
 {
     /// <inheritdoc />
     public override Action<SequenceTaggerMappingInput, SequenceTaggerMappingOutput> GetMapping() => new Mapper().Map;
