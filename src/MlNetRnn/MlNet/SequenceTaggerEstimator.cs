@@ -1,0 +1,225 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MlNetRnn.Models;
+
+namespace MlNetRnn.MlNet;
+
+/// <summary>
+/// Trains a recurrent sequence tagger (Embedding → SimpleRNN → TimeDistributed(Dense softmax)) on a tokens
+/// column and a per-token label column, giving a <see cref="SequenceTaggerTransformer"/>.
+/// </summary>
+/// <remarks>
+/// <para>Input columns: <see cref="SequenceTaggerOptions.TokensColumnName"/>, a vector of text (usually of
+/// variable length); <see cref="SequenceTaggerOptions.LabelColumnName"/>, a vector of text or a vector of key
+/// whose key values are text (e.g. from <c>MapValueToKey</c>), one tag per token.</para>
+/// <para>Rows whose sentence is empty (no tokens and no tags) are skipped: they carry nothing to learn. A
+/// row whose tokens and tags differ in length, or with a missing key (key 0) label, is an error. Data errors
+/// raise <see cref="InvalidOperationException"/> naming the column and the 0-based row index; schema errors
+/// raise <see cref="ArgumentOutOfRangeException"/> (missing column) or <see cref="ArgumentException"/>
+/// (wrong type) naming the column, the expected and the found type.</para>
+/// </remarks>
+public sealed class SequenceTaggerEstimator : IEstimator<SequenceTaggerTransformer>
+{
+    private const string KeyValuesKind = "KeyValues";
+    private readonly MLContext _mlContext;
+    private readonly SequenceTaggerOptions _options;
+
+    /// <summary>Creates the estimator; prefer <c>mlContext.SequenceTagging().Trainers.SimpleRnn(options)</c>.</summary>
+    public SequenceTaggerEstimator(MLContext mlContext, SequenceTaggerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(options);
+        foreach (var (name, value) in new[]
+                 {
+                     (nameof(options.TokensColumnName), options.TokensColumnName),
+                     (nameof(options.LabelColumnName), options.LabelColumnName),
+                     (nameof(options.PredictedLabelColumnName), options.PredictedLabelColumnName),
+                     (nameof(options.ScoreColumnName), options.ScoreColumnName),
+                     (nameof(options.ProbabilitiesColumnName), options.ProbabilitiesColumnName),
+                 })
+        {
+            if (string.IsNullOrWhiteSpace(value))
+                throw new ArgumentException($"{name} must name a column", nameof(options));
+        }
+        var outputs = new[] { options.PredictedLabelColumnName, options.ScoreColumnName, options.ProbabilitiesColumnName };
+        if (outputs.Distinct(StringComparer.Ordinal).Count() != outputs.Length)
+            throw new ArgumentException("PredictedLabelColumnName, ScoreColumnName and ProbabilitiesColumnName must differ", nameof(options));
+        _mlContext = mlContext;
+        _options = options.Clone();
+    }
+
+    /// <summary>The options this estimator trains with (a copy of those given).</summary>
+    public SequenceTaggerOptions Options => _options.Clone();
+
+    /// <summary>Checks the input columns and returns the output shape (input columns plus
+    /// PredictedTags: vector of text, Score and Probabilities: vectors of float).</summary>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        CheckTokensShape(inputSchema, _options.TokensColumnName);
+        CheckLabelShape(inputSchema, _options.LabelColumnName);
+        // SchemaShape.Column cannot be constructed outside ML.NET: ask the same chain, with a dummy payload.
+        var dummy = TaggerChain.CreateEstimator(
+            _mlContext, _options, TaggerPayload.Encode(TaggerPayload.FormatVersion, "schema", ""), new SequenceTaggerMappingFactory.Mapper());
+        return dummy.GetOutputSchema(inputSchema);
+    }
+
+    /// <summary>Reads the training sentences with a cursor, trains the network and returns the transformer.</summary>
+    public SequenceTaggerTransformer Fit(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var (tokens, tags) = ReadSentences(input, _options.TokensColumnName, _options.LabelColumnName);
+        if (tokens.Count == 0)
+            throw new InvalidOperationException(
+                $"no training sentences: the data has no row with a non-empty '{_options.TokensColumnName}' column");
+        var network = SequenceTaggerNetwork.Train(tokens, tags, _options, onEpoch: _options.OnEpoch);
+        return new SequenceTaggerTransformer(_mlContext, _options, network, input);
+    }
+
+    private static string Describe(SchemaShape.Column column)
+    {
+        string item = column.IsKey ? $"Key<{column.ItemType}>" : $"{column.ItemType}";
+        return column.Kind switch
+        {
+            SchemaShape.Column.VectorKind.Scalar => item,
+            SchemaShape.Column.VectorKind.Vector => $"Vector<{item}> (known size)",
+            _ => $"Vector<{item}>",
+        };
+    }
+
+    private static SchemaShape.Column FindShape(SchemaShape schema, string name, string role)
+    {
+        foreach (var column in schema)
+            if (column.Name == name) return column;
+        throw new ArgumentOutOfRangeException(nameof(schema),
+            $"{role} column '{name}' not found in the input schema (columns: {string.Join(", ", schema.Select(c => c.Name))})");
+    }
+
+    private static void CheckTokensShape(SchemaShape schema, string name)
+    {
+        var column = FindShape(schema, name, "tokens");
+        if (column.Kind == SchemaShape.Column.VectorKind.Scalar || column.IsKey || column.ItemType is not TextDataViewType)
+            throw new ArgumentException(
+                $"tokens column '{name}': expected Vector<String> (vector of text), found {Describe(column)}", nameof(schema));
+    }
+
+    private static void CheckLabelShape(SchemaShape schema, string name)
+    {
+        var column = FindShape(schema, name, "label");
+        bool ok = column.Kind != SchemaShape.Column.VectorKind.Scalar
+                  && (column.IsKey ? HasTextKeyValues(column) : column.ItemType is TextDataViewType);
+        if (!ok)
+            throw new ArgumentException(
+                $"label column '{name}': expected Vector<String> or Vector<Key> with text key values, found {Describe(column)}"
+                + (column.IsKey && !HasTextKeyValues(column) ? " without text key values" : ""), nameof(schema));
+    }
+
+    private static bool HasTextKeyValues(SchemaShape.Column column)
+    {
+        foreach (var annotation in column.Annotations)
+            if (annotation.Name == KeyValuesKind)
+                return annotation.ItemType is TextDataViewType;
+        return false;
+    }
+
+    private static string Describe(DataViewType type) => type switch
+    {
+        VectorDataViewType v => v.IsKnownSize ? $"Vector<{v.ItemType}, {v.Size}>" : $"Vector<{v.ItemType}>",
+        _ => $"{type}",
+    };
+
+    private static DataViewSchema.Column FindColumn(DataViewSchema schema, string name, string role) =>
+        schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(nameof(schema),
+            $"{role} column '{name}' not found in the input schema (columns: {string.Join(", ", schema.Select(c => c.Name))})");
+
+    /// <summary>Reads (tokens, tags) sentences; skips empty sentences. Internal for tests.</summary>
+    internal static (List<string[]> Tokens, List<string[]> Tags) ReadSentences(IDataView data, string tokensName, string labelName)
+    {
+        var tokensColumn = FindColumn(data.Schema, tokensName, "tokens");
+        var labelColumn = FindColumn(data.Schema, labelName, "label");
+        if (tokensColumn.Type is not VectorDataViewType { ItemType: TextDataViewType })
+            throw new ArgumentException(
+                $"tokens column '{tokensName}': expected Vector<String> (vector of text), found {Describe(tokensColumn.Type)}", nameof(data));
+        if (labelColumn.Type is not VectorDataViewType labelVector
+            || (labelVector.ItemType is not TextDataViewType && labelVector.ItemType is not KeyDataViewType))
+            throw new ArgumentException(
+                $"label column '{labelName}': expected Vector<String> or Vector<Key> with text key values, found {Describe(labelColumn.Type)}", nameof(data));
+
+        string[]? keyValues = null;
+        if (labelVector.ItemType is KeyDataViewType)
+        {
+            var kv = labelColumn.Annotations.Schema.GetColumnOrNull(KeyValuesKind);
+            if (kv is not { Type: VectorDataViewType { ItemType: TextDataViewType } })
+                throw new ArgumentException(
+                    $"label column '{labelName}': expected Vector<String> or Vector<Key> with text key values, found {Describe(labelColumn.Type)} without text key values",
+                    nameof(data));
+            VBuffer<ReadOnlyMemory<char>> values = default;
+            labelColumn.Annotations.GetValue(KeyValuesKind, ref values);
+            keyValues = values.DenseValues().Select(v => v.ToString()).ToArray();
+        }
+
+        var tokensList = new List<string[]>();
+        var tagsList = new List<string[]>();
+        using var cursor = data.GetRowCursor([tokensColumn, labelColumn]);
+        var tokensGetter = cursor.GetGetter<VBuffer<ReadOnlyMemory<char>>>(tokensColumn);
+        var labelReader = CreateLabelReader(cursor, labelColumn, labelName, keyValues);
+        VBuffer<ReadOnlyMemory<char>> tokenBuffer = default;
+        long row = -1;
+        while (cursor.MoveNext())
+        {
+            row++;
+            tokensGetter(ref tokenBuffer);
+            var tokens = tokenBuffer.DenseValues().Select(t => t.ToString()).ToArray();
+            var tags = labelReader(row);
+            if (tokens.Length != tags.Length)
+                throw new InvalidOperationException(
+                    $"row {row}: tokens column '{tokensName}' has {tokens.Length} tokens but label column '{labelName}' has {tags.Length} tags");
+            if (tokens.Length == 0) continue; // empty sentence: nothing to learn, skipped (documented)
+            tokensList.Add(tokens);
+            tagsList.Add(tags);
+        }
+        return (tokensList, tagsList);
+    }
+
+    private static Func<long, string[]> CreateLabelReader(DataViewRowCursor cursor, DataViewSchema.Column column, string name, string[]? keyValues)
+    {
+        if (keyValues is null)
+        {
+            var getter = cursor.GetGetter<VBuffer<ReadOnlyMemory<char>>>(column);
+            VBuffer<ReadOnlyMemory<char>> buffer = default;
+            return _ =>
+            {
+                getter(ref buffer);
+                return buffer.DenseValues().Select(t => t.ToString()).ToArray();
+            };
+        }
+        var rawType = ((KeyDataViewType)((VectorDataViewType)column.Type).ItemType).RawType;
+        if (rawType == typeof(uint)) return KeyReader<uint>(cursor, column, name, keyValues, k => k);
+        if (rawType == typeof(ushort)) return KeyReader<ushort>(cursor, column, name, keyValues, k => k);
+        if (rawType == typeof(byte)) return KeyReader<byte>(cursor, column, name, keyValues, k => k);
+        if (rawType == typeof(ulong)) return KeyReader<ulong>(cursor, column, name, keyValues, k => k);
+        throw new ArgumentException($"label column '{name}': unsupported key raw type {rawType.Name}");
+    }
+
+    private static Func<long, string[]> KeyReader<T>(
+        DataViewRowCursor cursor, DataViewSchema.Column column, string name, string[] keyValues, Func<T, ulong> toUlong)
+    {
+        var getter = cursor.GetGetter<VBuffer<T>>(column);
+        VBuffer<T> buffer = default;
+        return row =>
+        {
+            getter(ref buffer);
+            var result = new string[buffer.Length];
+            int i = 0;
+            foreach (var raw in buffer.DenseValues())
+            {
+                ulong key = toUlong(raw);
+                if (key == 0 || key > (ulong)keyValues.Length)
+                    throw new InvalidOperationException(
+                        $"row {row}: label column '{name}' has a missing or out-of-range key at position {i} (key {key}, {keyValues.Length} key values)");
+                result[i++] = keyValues[key - 1];
+            }
+            return result;
+        };
+    }
+}
