@@ -156,7 +156,7 @@ public sealed class SequenceTaggerNetwork : IDisposable
         {
             using (weight)
             {
-                writer.Write(weight.dim());
+                writer.Write((int)weight.dim());
                 foreach (long d in weight.shape) writer.Write(d);
                 var values = weight.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
                 writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
@@ -217,10 +217,13 @@ public sealed class SequenceTaggerNetwork : IDisposable
                     int rank = reader.ReadInt32();
                     if (rank is < 0 or > 8) throw new InvalidDataException($"Weight {i} has an impossible rank {rank}.");
                     var shape = Enumerable.Range(0, rank).Select(_ => reader.ReadInt64()).ToArray();
-                    long n = shape.Aggregate(1L, (a, b) => checked(a * b));
-                    if (n < 0 || n * 4 > stream.Length - stream.Position)
+                    long remaining = (stream.Length - stream.Position) / sizeof(float);
+                    long n = 1;
+                    foreach (long d in shape)
                     {
-                        throw new EndOfStreamException();
+                        // Checked one factor at a time so that garbage sizes cannot overflow.
+                        if (d < 0 || (d > 0 && n > remaining / d)) throw new EndOfStreamException();
+                        n *= d;
                     }
                     var values = new float[n];
                     reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));

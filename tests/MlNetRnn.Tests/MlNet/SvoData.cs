@@ -39,11 +39,12 @@ internal static class SvoData
     public static bool IsContractStub =>
         typeof(MlNetRnn.Models.SequenceTaggerNetwork).GetField("_stub", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance) is not null;
 
-    /// <summary>What the network itself says for these sentences (the ML.NET face must reproduce it exactly).</summary>
+    /// <summary>What the network itself says for these sentences, one at a time as the ML.NET mapping asks
+    /// (the ML.NET face must reproduce it exactly; batching with other sentences may change the last bits).</summary>
     public static string Direct(ITransformer model, params string[][] sentences)
     {
         var network = TaggerChain.ResolveNetworks(model).Single();
-        return Fingerprint(network.Predict(sentences).Select(t => new TaggedSentence
+        return Fingerprint(sentences.Select(s => network.Predict([s])[0]).Select(t => new TaggedSentence
         {
             PredictedTags = t.Tags.Length == 0 ? null : t.Tags,
             Score = t.Scores.Length == 0 ? null : t.Scores,
