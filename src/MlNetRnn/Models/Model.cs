@@ -433,6 +433,7 @@ public class Model : nn.Module
 
     private void CheckData(Tensor x, Tensor y, Loss loss, string xName, string yName)
     {
+        using var scope = NewDisposeScope();
         ArgumentNullException.ThrowIfNull(x, xName);
         ArgumentNullException.ThrowIfNull(y, yName);
         EnsureBuilt(x, xName);

@@ -1,0 +1,188 @@
+using MlNetRnn.Layers;
+using MlNetRnn.Models;
+using MlNetRnn.Pipelines.Demo;
+using static TorchSharp.torch;
+
+namespace MlNetRnn.Tests.Models;
+
+[TestClass]
+public sealed class ModelTests
+{
+    [TestMethod]
+    public void SameSeed_SameWeightsAndLossHistory()
+    {
+        using var scope = NewDisposeScope();
+        var x = SeedNotebook.OneHotInputs();
+        var y = SeedNotebook.TagTargets();
+        using var a = SeedNotebook.Tagger(seed: 11);
+        using var b = SeedNotebook.Tagger(seed: 11);
+        using var c = SeedNotebook.Tagger(seed: 12);
+        Assert.IsTrue(a.GetWeights().Zip(b.GetWeights()).All(p => p.First.allclose(p.Second, rtol: 0, atol: 0)));
+        Assert.IsFalse(a.GetWeights()[0].allclose(c.GetWeights()[0], rtol: 0, atol: 0));
+        var ha = a.Fit(x, y, epochs: 30, batchSize: 1, verbose: 0);
+        var hb = b.Fit(x, y, epochs: 30, batchSize: 1, verbose: 0);
+        CollectionAssert.AreEqual(ha.Loss.ToArray(), hb.Loss.ToArray());
+    }
+
+    [TestMethod]
+    public void GlobalSeed_MakesUnseededModelsRepeat()
+    {
+        using var scope = NewDisposeScope();
+        Utils.SetRandomSeed(123);
+        using var a = new Sequential();
+        a.Add(new Dense(4, inputShape: [3]));
+        Utils.SetRandomSeed(123);
+        using var b = new Sequential();
+        b.Add(new Dense(4, inputShape: [3]));
+        Assert.IsTrue(a.GetWeights()[0].allclose(b.GetWeights()[0], rtol: 0, atol: 0));
+    }
+
+    [TestMethod]
+    public void GetSetWeights_RoundTrip()
+    {
+        using var scope = NewDisposeScope();
+        using var source = SeedNotebook.Tagger(seed: 1);
+        using var target = SeedNotebook.Tagger(seed: 2);
+        var weights = source.GetWeights();
+        CollectionAssert.AreEqual(new[] { "3x3", "3x3", "3", "3x3", "3" }, weights.Select(w => string.Join('x', w.shape)).ToArray());
+        target.SetWeights(weights);
+        var x = SeedNotebook.OneHotInputs();
+        Assert.IsTrue(source.Predict(x).allclose(target.Predict(x), rtol: 0, atol: 0));
+        // GetWeights hands out copies: changing one does not touch the model.
+        weights[0].fill_(9);
+        Assert.IsFalse(source.GetWeights()[0].allclose(weights[0], rtol: 0, atol: 0));
+    }
+
+    [TestMethod]
+    public void SetWeights_WrongCountOrShape_NamesTheWeight()
+    {
+        using var scope = NewDisposeScope();
+        using var model = SeedNotebook.Tagger(seed: 1);
+        var weights = model.GetWeights();
+        var e = Assert.ThrowsExactly<ArgumentException>(() => model.SetWeights(weights.Take(4).ToArray()));
+        StringAssert.Contains(e.Message, "expects 5 weights");
+        StringAssert.Contains(e.Message, "received 4");
+        var wrong = weights.ToArray();
+        wrong[1] = zeros(3, 4);
+        e = Assert.ThrowsExactly<ArgumentException>(() => model.SetWeights(wrong));
+        StringAssert.Contains(e.Message, "simple_rnn/recurrent_kernel");
+        StringAssert.Contains(e.Message, "(3, 3)");
+        StringAssert.Contains(e.Message, "(3, 4)");
+        // Nothing was changed by the failed call.
+        Assert.IsTrue(model.GetWeights()[0].allclose(weights[0], rtol: 0, atol: 0));
+    }
+
+    [TestMethod]
+    public void Fit_BadInputs_SayWhatWasReceivedAndExpected()
+    {
+        using var scope = NewDisposeScope();
+        using var model = SeedNotebook.Tagger(seed: 1);
+        var x = SeedNotebook.OneHotInputs();
+        var y = SeedNotebook.TagTargets();
+
+        var e = Assert.ThrowsExactly<ArgumentException>(() => model.Fit(zeros(2, 3), y, verbose: 0));
+        StringAssert.Contains(e.Message, "(None, 3, 3)");
+        StringAssert.Contains(e.Message, "(2, 3)");
+        e = Assert.ThrowsExactly<ArgumentException>(() => model.Fit(zeros(2, 3, 4), y, verbose: 0));
+        StringAssert.Contains(e.Message, "(2, 3, 4)");
+        e = Assert.ThrowsExactly<ArgumentException>(() => model.Fit(x, zeros(2, 4, dtype: ScalarType.Int64), verbose: 0));
+        StringAssert.Contains(e.Message, "(2, 3)");
+        StringAssert.Contains(e.Message, "(2, 4)");
+        e = Assert.ThrowsExactly<ArgumentException>(() => model.Fit(x, y[..1], verbose: 0));
+        StringAssert.Contains(e.Message, "same number of samples");
+        e = Assert.ThrowsExactly<ArgumentException>(() => model.Fit(x, y + 1, verbose: 0));
+        StringAssert.Contains(e.Message, "[0, 2]");
+        StringAssert.Contains(e.Message, "[1, 3]");
+        e = Assert.ThrowsExactly<ArgumentException>(() => model.Fit(x[..0], y[..0], verbose: 0));
+        StringAssert.Contains(e.Message, "no samples");
+        e = Assert.ThrowsExactly<ArgumentException>(() => model.Fit(x, y, batchSize: 0, verbose: 0));
+        StringAssert.Contains(e.Message, "batchSize");
+    }
+
+    [TestMethod]
+    public void Fit_BeforeCompile_Fails()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new Sequential();
+        model.Add(new Dense(2, activation: "softmax", inputShape: [3]));
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() => model.Fit(zeros(1, 3), zeros(1, dtype: ScalarType.Int64), verbose: 0));
+        StringAssert.Contains(e.Message, "Compile()");
+    }
+
+    [TestMethod]
+    public void Sequential_RejectsMultiOutputLayersAndLateInputShapes()
+    {
+        using var model = new Sequential();
+        var e = Assert.ThrowsExactly<ArgumentException>(() => model.Add(new SimpleRNN(3, returnState: true, inputShape: [2, 2])));
+        StringAssert.Contains(e.Message, "single output");
+        model.Add(new SimpleRNN(3, inputShape: [2, 2]));
+        e = Assert.ThrowsExactly<ArgumentException>(() => model.Add(new Dense(2, inputShape: [3])));
+        StringAssert.Contains(e.Message, "Only the first layer");
+        e = Assert.ThrowsExactly<ArgumentException>(() => model.Add(new SimpleRNN(2)));
+        StringAssert.Contains(e.Message, "rank 3");
+        Assert.HasCount(1, model.Layers);
+    }
+
+    [TestMethod]
+    public void Sequential_WithoutInputShape_BuildsOnFirstPredict()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new Sequential(seed: 1);
+        model.Add(new SimpleRNN(4));
+        model.Add(new Dense(2));
+        Assert.IsFalse(model.Built);
+        Assert.ThrowsExactly<InvalidOperationException>(() => model.Summary());
+        var y = model.Predict(zeros(5, 6, 3));
+        CollectionAssert.AreEqual(new long[] { 5, 2 }, y.shape);
+        Assert.AreEqual(3 * 4 + 4 * 4 + 4 + 4 * 2 + 2, model.CountParams());
+    }
+
+    [TestMethod]
+    public void Embedding_IdsOutOfRange_AreRejected()
+    {
+        using var scope = NewDisposeScope();
+        using var model = new Sequential();
+        model.Add(new Embedding(5, 2, inputShape: [-1]));
+        var e = Assert.ThrowsExactly<ArgumentException>(() => model.Predict(tensor(new long[] { 1, 5 }).reshape(1, 2)));
+        StringAssert.Contains(e.Message, "[0, 4]");
+        StringAssert.Contains(e.Message, "[1, 5]");
+    }
+
+    [TestMethod]
+    public void Functional_NamesAreUniquePerModelAndSummaryListsTheInput()
+    {
+        using var scope = NewDisposeScope();
+        var input = new Input([4, 2]);
+        var first = new SimpleRNN(3, returnSequences: true).Apply(input)[0];
+        var second = new SimpleRNN(3, returnState: true).Apply(first);
+        using var model = new Model(input, second);
+        CollectionAssert.AreEqual(new[] { "simple_rnn", "simple_rnn_1" }, model.Layers.Select(l => l.Name).ToArray());
+        var summary = model.Summary();
+        StringAssert.Contains(summary, "input_layer (InputLayer)");
+        StringAssert.Contains(summary, "[(None, 3), (None, 3)]");
+        var predictError = Assert.ThrowsExactly<ArgumentException>(() => model.Predict(zeros(1, 4, 2)));
+        StringAssert.Contains(predictError.Message, "PredictOutputs");
+    }
+
+    [TestMethod]
+    public void Memory_StaysFlatOverManyEpochs()
+    {
+        using var scope = NewDisposeScope();
+        var x = SeedNotebook.OneHotInputs();
+        var y = SeedNotebook.TagTargets();
+        using var model = SeedNotebook.Tagger(seed: 1);
+        model.Fit(x, y, epochs: 10, verbose: 0);
+        long before = LiveTensors();
+        model.Fit(x, y, epochs: 3000, verbose: 0);
+        Assert.AreEqual(before, LiveTensors(), "live tensors after 3,000 more epochs");
+    }
+
+    // TotalCount is process-wide: let earlier tests' garbage be finalized first so that only this test counts.
+    private static long LiveTensors()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return Tensor.TotalCount;
+    }
+}
