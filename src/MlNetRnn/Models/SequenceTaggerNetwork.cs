@@ -172,16 +172,11 @@ public sealed class SequenceTaggerNetwork : IDisposable
         using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
         try
         {
-            string magic;
-            try
-            {
-                magic = reader.ReadString();
-            }
-            catch (Exception e) when (e is FormatException or DecoderFallbackException)
-            {
-                throw new InvalidDataException("Not an MlNetRnn sequence tagger network (unrecognised header).", e);
-            }
-            if (magic != Magic)
+            // Compare raw header bytes, so a foreign file is named as such rather than as truncated.
+            var expected = MagicBytes();
+            var header = new byte[expected.Length];
+            int read = stream.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+            if (read < header.Length || !header.AsSpan().SequenceEqual(expected))
             {
                 throw new InvalidDataException("Not an MlNetRnn sequence tagger network (unrecognised header).");
             }
@@ -336,6 +331,13 @@ public sealed class SequenceTaggerNetwork : IDisposable
                     $"Sentence {i} has {tokens[i].Length} tokens but {tags[i].Length} tags; every token needs exactly one tag.", tagsName);
             }
         }
+    }
+
+    private static byte[] MagicBytes()
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true)) writer.Write(Magic);
+        return buffer.ToArray();
     }
 
     private static void WriteStrings(BinaryWriter writer, IReadOnlyList<string> values)
