@@ -19,7 +19,10 @@ if [[ -z "$trx" ]]; then
 fi
 # <Counters total=".." executed=".." passed=".." failed=".." ... notExecuted=".."/>
 counter() { grep -o "<Counters [^>]*" "$trx" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
-passed=$(counter passed); failed=$(counter failed); skipped=$(counter notExecuted)
+passed=$(counter passed); failed=$(counter failed)
+failed=$(( ${failed:-0} + $(counter error || echo 0) + $(counter timeout || echo 0) + $(counter aborted || echo 0) ))
+# Skipped tests are "notExecuted"; Assert.Inconclusive ones (e.g. real data absent) are "inconclusive".
+skipped=$(( $(counter notExecuted || echo 0) + $(counter inconclusive || echo 0) ))
 echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 if [[ $status -ne 0 || ${failed:-0} -ne 0 || ${passed:-0} -eq 0 ]]; then
   exit 1

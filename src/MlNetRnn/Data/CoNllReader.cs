@@ -9,33 +9,12 @@ namespace MlNetRnn.Data;
 /// <c>-DOCSTART-</c> lines are skipped and also end any open sentence. A non-blank line with a single field
 /// throws <see cref="SequenceDataFormatException"/> (<c>file:line: problem</c>).
 /// </remarks>
-public sealed class CoNllReader
+public sealed class CoNllReader : TaggedSentenceReader
 {
     private const string DocumentStart = "-DOCSTART-";
 
-    /// <summary>
-    /// Streams the sentences of the file at <paramref name="path"/>. Each enumeration re-reads the file;
-    /// format errors surface when the bad line is reached. A missing file throws
-    /// <see cref="FileNotFoundException"/> immediately.
-    /// </summary>
-    public IEnumerable<TaggedSentence> Read(string path)
-    {
-        SequenceFile.EnsureExists(path);
-        return SequenceFile.ReadLazily(path, Parse);
-    }
-
-    /// <summary>
-    /// Streams the sentences of <paramref name="reader"/> (single pass). <paramref name="sourceName"/>
-    /// prefixes error messages in place of a file name.
-    /// </summary>
-    public IEnumerable<TaggedSentence> Read(TextReader reader, string sourceName)
-    {
-        ArgumentNullException.ThrowIfNull(reader);
-        ArgumentNullException.ThrowIfNull(sourceName);
-        return Parse(reader, sourceName);
-    }
-
-    private static IEnumerable<TaggedSentence> Parse(TextReader reader, string source)
+    /// <inheritdoc/>
+    protected override IEnumerable<TaggedSentence> Parse(TextReader reader, string source)
     {
         var tokens = new List<string>();
         var tags = new List<string>();

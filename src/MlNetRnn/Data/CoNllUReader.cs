@@ -14,7 +14,7 @@ namespace MlNetRnn.Data;
 /// or an empty or <c>_</c> value in the chosen tag column. <c>_</c> means "not annotated", so it is an error
 /// only in the column being read; the other tag column may be <c>_</c>.
 /// </remarks>
-public sealed class CoNllUReader
+public sealed class CoNllUReader : TaggedSentenceReader
 {
     private const int ColumnCount = 10;
 
@@ -32,29 +32,8 @@ public sealed class CoNllUReader
     /// <summary>The column the tags come from.</summary>
     public CoNllUTagColumn TagColumn { get; }
 
-    /// <summary>
-    /// Streams the sentences of the file at <paramref name="path"/>. Each enumeration re-reads the file;
-    /// format errors surface when the bad line is reached. A missing file throws
-    /// <see cref="FileNotFoundException"/> immediately.
-    /// </summary>
-    public IEnumerable<TaggedSentence> Read(string path)
-    {
-        SequenceFile.EnsureExists(path);
-        return SequenceFile.ReadLazily(path, Parse);
-    }
-
-    /// <summary>
-    /// Streams the sentences of <paramref name="reader"/> (single pass). <paramref name="sourceName"/>
-    /// prefixes error messages in place of a file name.
-    /// </summary>
-    public IEnumerable<TaggedSentence> Read(TextReader reader, string sourceName)
-    {
-        ArgumentNullException.ThrowIfNull(reader);
-        ArgumentNullException.ThrowIfNull(sourceName);
-        return Parse(reader, sourceName);
-    }
-
-    private IEnumerable<TaggedSentence> Parse(TextReader reader, string source)
+    /// <inheritdoc/>
+    protected override IEnumerable<TaggedSentence> Parse(TextReader reader, string source)
     {
         var (tagIndex, tagName) = TagColumn == CoNllUTagColumn.Upos ? (3, "UPOS (column 4)") : (4, "XPOS (column 5)");
         var tokens = new List<string>();

@@ -34,11 +34,7 @@ public sealed class Dense : Layer
         string? name = null)
         : base(name, inputShape)
     {
-        if (units <= 0)
-        {
-            throw new ArgumentException($"Received an invalid value for units, expected a positive integer; received units={units}.", nameof(units));
-        }
-        Units = units;
+        Units = Positive(units, nameof(units));
         Activation = Activation.Get(activation, nameof(activation));
         UseBias = useBias;
         _kernelInitializer = Initializer.Get(kernelInitializer, nameof(kernelInitializer));

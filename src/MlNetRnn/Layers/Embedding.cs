@@ -26,10 +26,8 @@ public sealed class Embedding : Layer
         long[]? inputShape = null, string? name = null)
         : base(name, inputShape)
     {
-        if (inputDim <= 0) throw new ArgumentException($"inputDim must be positive; received {inputDim}.", nameof(inputDim));
-        if (outputDim <= 0) throw new ArgumentException($"outputDim must be positive; received {outputDim}.", nameof(outputDim));
-        InputDim = inputDim;
-        OutputDim = outputDim;
+        InputDim = Positive(inputDim, nameof(inputDim));
+        OutputDim = Positive(outputDim, nameof(outputDim));
         MaskZero = maskZero;
         _initializer = Initializer.Get(embeddingsInitializer, nameof(embeddingsInitializer));
     }

@@ -144,6 +144,12 @@ public abstract partial class Layer : nn.Module
         }
     }
 
+    /// <summary>Rejects a non-positive size argument, Keras-style: says which argument and what it received.</summary>
+    protected static int Positive(int value, string argumentName) => value > 0
+        ? value
+        : throw new ArgumentException(
+            $"Received an invalid value for {argumentName}, expected a positive integer; received {argumentName}={value}.", argumentName);
+
     // A run-time shape fits a built shape when every known size matches (−1 matches anything).
     private static bool ShapeFits(long[] actual, long[] built) =>
         actual.Length == built.Length && actual.Zip(built).All(p => p.Second < 0 || p.First < 0 || p.First == p.Second);

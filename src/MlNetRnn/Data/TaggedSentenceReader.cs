@@ -1,0 +1,44 @@
+namespace MlNetRnn.Data;
+
+/// <summary>A reader of one tagged-sentence file format; subclasses parse, this class handles files.</summary>
+public abstract class TaggedSentenceReader
+{
+    /// <summary>
+    /// Streams the sentences of the file at <paramref name="path"/>. Each enumeration re-reads the file, so
+    /// nothing is held in memory; format errors surface when the bad line is reached. A missing file throws
+    /// <see cref="FileNotFoundException"/> immediately (not at first enumeration, which may happen much later
+    /// inside ML.NET).
+    /// </summary>
+    public IEnumerable<TaggedSentence> Read(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"Sequence data file not found: {path}", path);
+        }
+        return ReadFile(path);
+    }
+
+    /// <summary>
+    /// Streams the sentences of <paramref name="reader"/> (single pass). <paramref name="sourceName"/>
+    /// prefixes error messages in place of a file name.
+    /// </summary>
+    public IEnumerable<TaggedSentence> Read(TextReader reader, string sourceName)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentNullException.ThrowIfNull(sourceName);
+        return Parse(reader, sourceName);
+    }
+
+    /// <summary>Parses sentences; errors are <see cref="SequenceDataFormatException"/>s naming <paramref name="source"/> and the line.</summary>
+    protected abstract IEnumerable<TaggedSentence> Parse(TextReader reader, string source);
+
+    private IEnumerable<TaggedSentence> ReadFile(string path)
+    {
+        using var reader = File.OpenText(path);
+        foreach (var sentence in Parse(reader, path))
+        {
+            yield return sentence;
+        }
+    }
+}
