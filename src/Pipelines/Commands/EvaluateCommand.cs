@@ -27,7 +27,7 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         public string? Format { get; init; }
 
         [CommandOption("--column <COLUMN>")]
-        [Description("CoNLL-U tag column: upos or xpos (default upos).")]
+        [Description("CoNLL-U tag column: upos or xpos.")]
         [DefaultValue("upos")]
         public string Column { get; init; } = "upos";
 

@@ -21,12 +21,12 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         public string? Input { get; init; }
 
         [CommandOption("--format <FORMAT>")]
-        [Description("Output: text (token/TAG per token, one sentence per line) or conllu (default text).")]
+        [Description("Output: text (token/TAG per token, one sentence per line) or conllu.")]
         [DefaultValue("text")]
         public string Format { get; init; } = "text";
 
         [CommandOption("--column <COLUMN>")]
-        [Description("CoNLL-U column to fill with the tags: upos or xpos (default upos).")]
+        [Description("CoNLL-U column to fill with the tags: upos or xpos.")]
         [DefaultValue("upos")]
         public string Column { get; init; } = "upos";
 

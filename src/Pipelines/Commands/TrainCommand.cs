@@ -32,42 +32,42 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public string? Format { get; init; }
 
         [CommandOption("--column <COLUMN>")]
-        [Description("CoNLL-U tag column: upos or xpos (default upos).")]
+        [Description("CoNLL-U tag column: upos or xpos.")]
         [DefaultValue("upos")]
         public string Column { get; init; } = "upos";
 
         [CommandOption("--epochs <N>")]
-        [Description("Training epochs (default 10).")]
+        [Description("Training epochs.")]
         [DefaultValue(10)]
         public int Epochs { get; init; } = 10;
 
         [CommandOption("--batch-size <N>")]
-        [Description("Sentences per batch (default 32).")]
+        [Description("Sentences per batch.")]
         [DefaultValue(32)]
         public int BatchSize { get; init; } = 32;
 
         [CommandOption("--units <N>")]
-        [Description("SimpleRNN units (default 128).")]
+        [Description("SimpleRNN units.")]
         [DefaultValue(128)]
         public int Units { get; init; } = 128;
 
         [CommandOption("--embedding <N>")]
-        [Description("Embedding width (default 64).")]
+        [Description("Embedding width.")]
         [DefaultValue(64)]
         public int Embedding { get; init; } = 64;
 
         [CommandOption("--learning-rate <X>")]
-        [Description("Adam learning rate (default 0.001).")]
+        [Description("Adam learning rate.")]
         [DefaultValue(0.001)]
         public double LearningRate { get; init; } = 0.001;
 
         [CommandOption("--seed <N>")]
-        [Description("Seed for initial weights and shuffling (default 0).")]
+        [Description("Seed for initial weights and shuffling.")]
         [DefaultValue(0)]
         public int Seed { get; init; }
 
         [CommandOption("--min-count <N>")]
-        [Description("Tokens seen fewer times become out-of-vocabulary (default 1: keep all).")]
+        [Description("Tokens seen fewer times become out-of-vocabulary (1 keeps every token).")]
         [DefaultValue(1)]
         public int MinCount { get; init; } = 1;
 
@@ -78,7 +78,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 ?? (BatchSize < 1 ? $"--batch-size must be at least 1, not {BatchSize}" : null)
                 ?? (Units < 1 ? $"--units must be at least 1, not {Units}" : null)
                 ?? (Embedding < 1 ? $"--embedding must be at least 1, not {Embedding}" : null)
-                ?? (!(LearningRate > 0) || double.IsInfinity(LearningRate) ? $"--learning-rate must be a positive number, not {LearningRate}" : null)
+                ?? (!(LearningRate > 0) || double.IsInfinity(LearningRate) ? $"--learning-rate must be a positive number, not {LearningRate.ToString(CultureInfo.InvariantCulture)}" : null)
                 ?? (MinCount < 1 ? $"--min-count must be at least 1, not {MinCount}" : null);
             return problem is null ? ValidationResult.Success() : ValidationResult.Error(problem);
         }
@@ -96,19 +96,36 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         var reports = new List<EpochReport>();
         var clock = Stopwatch.StartNew();
         SequenceTaggerTransformer? model = null;
-        AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .Start(progress =>
+        void Fit(Action<EpochReport> onEpoch)
+        {
+            var estimator = mlContext.SequenceTagging().Trainers.SimpleRnn(Options(settings, report =>
             {
-                var task = progress.AddTask("training", maxValue: settings.Epochs);
-                var estimator = mlContext.SequenceTagging().Trainers.SimpleRnn(Options(settings, report =>
+                reports.Add(report);
+                onEpoch(report);
+            }));
+            model = dev is null ? estimator.Fit(train) : estimator.Fit(train, dev);
+        }
+
+        if (AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
+                .Start(progress =>
                 {
-                    reports.Add(report);
-                    task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {report.Epoch}/{report.Epochs} loss {report.Loss:F4}");
-                    task.Increment(1);
-                }));
-                model = dev is null ? estimator.Fit(train) : estimator.Fit(train, dev);
-            });
+                    var task = progress.AddTask("training", maxValue: settings.Epochs);
+                    Fit(report =>
+                    {
+                        task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {report.Epoch}/{report.Epochs} loss {report.Loss:F4}");
+                        task.Increment(1);
+                    });
+                });
+        }
+        else
+        {
+            // Redirected output (a log file, a pipe): a live bar would not redraw, so write one line per epoch.
+            Fit(report => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {report.Epoch}/{report.Epochs} loss {report.Loss:F4} dev {report.DevAccuracy?.ToString("F4", CultureInfo.InvariantCulture) ?? "-"} ({report.Elapsed.TotalSeconds:F1} s)")));
+        }
         var trainingTime = clock.Elapsed;
         SequenceTaggerModelFile.Save(mlContext, model!, train.Schema, settings.Model);
 
