@@ -7,7 +7,7 @@ using Spectre.Console.Cli;
 
 namespace MlNetRnn.Pipelines.Commands;
 
-/// <summary><c>mlnetrnn predict</c>: tags whitespace-tokenized sentences, one per line, streaming.</summary>
+/// <summary><c>mlnetrnn predict</c>: tags whitespace-tokenized sentences, one per line, writing each as it is read.</summary>
 public sealed class PredictCommand : Command<PredictCommand.Settings>
 {
     public sealed class Settings : CommandSettings
@@ -47,7 +47,6 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
     /// <summary>A tagged row, as the model's output schema names it.</summary>
     private sealed class TaggedRow
     {
-        public string[] Tokens { get; set; } = [];
         public string[] PredictedTags { get; set; } = [];
     }
 
@@ -59,10 +58,10 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
             throw new FileNotFoundException($"{settings.Input}: input file not found", settings.Input);
         using var input = settings.Input is null ? Console.In : File.OpenText(settings.Input);
 
-        // Transform is lazy and maps row by row, so each sentence is written as soon as its line is read.
-        var scored = model.Transform(mlContext.Data.LoadFromEnumerable(ReadSentences(input)));
-        var tagged = mlContext.Data.CreateEnumerable<TaggedRow>(scored, reuseRowObject: false)
-            .Select(row => (row.Tokens, row.PredictedTags));
+        // A PredictionEngine tags each line as soon as it is read: no data-view cursor sits in between that
+        // could read ahead, so an interactive user sees every answer at once rather than at end of input.
+        using var engine = mlContext.Model.CreatePredictionEngine<Sentence, TaggedRow>(model);
+        var tagged = ReadSentences(input).Select(sentence => (sentence.Tokens, engine.Predict(sentence).PredictedTags));
         if (settings.Format == "conllu")
         {
             CoNllUWriter.Write(Console.Out, tagged, TaggedDataFiles.Column(settings.Column));
