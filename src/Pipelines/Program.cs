@@ -10,5 +10,14 @@ app.Configure(config =>
     config.SetApplicationName("mlnetrnn");
     config.AddCommand<DemoCommand>("demo")
         .WithDescription("Reproduce the seed Keras notebook: the RNN cell, states over a sequence, the S/V/O tagger.");
+    config.AddCommand<TrainCommand>("train")
+        .WithDescription("Train a sequence tagger on a CoNLL-U or CoNLL file and save it as an ML.NET model zip.")
+        .WithExample("train", "--train", "train.conllu", "--dev", "dev.conllu", "--model", "tagger.zip", "--epochs", "5");
+    config.AddCommand<EvaluateCommand>("evaluate")
+        .WithDescription("Score a saved model on gold-tagged data: accuracy, F1, per-tag table (--json for JSON).")
+        .WithExample("evaluate", "--model", "tagger.zip", "--data", "dev.conllu", "--json");
+    config.AddCommand<PredictCommand>("predict")
+        .WithDescription("Tag sentences (one per line, whitespace-separated tokens) from stdin or --input.")
+        .WithExample("predict", "--model", "tagger.zip", "--input", "sentences.txt", "--format", "conllu");
 });
 return CliErrors.Run(app, args);

@@ -20,7 +20,6 @@ namespace MlNetRnn.MlNet;
 /// </remarks>
 public sealed class SequenceTaggerEstimator : IEstimator<SequenceTaggerTransformer>
 {
-    private const string KeyValuesKind = "KeyValues";
     private readonly MLContext _mlContext;
     private readonly SequenceTaggerOptions _options;
 
@@ -68,11 +67,38 @@ public sealed class SequenceTaggerEstimator : IEstimator<SequenceTaggerTransform
     public SequenceTaggerTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
+        return Train(input, validation: null);
+    }
+
+    /// <summary>
+    /// As <see cref="Fit(IDataView)"/>, and also scores <paramref name="validationData"/> (same columns as the
+    /// training data) after every epoch, reported as <see cref="EpochReport.DevAccuracy"/> to
+    /// <see cref="SequenceTaggerOptions.OnEpoch"/>. Validation data only measures; it never changes the weights.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Either view has no non-empty sentence, or a row is invalid
+    /// (the message names the row).</exception>
+    public SequenceTaggerTransformer Fit(IDataView trainData, IDataView validationData)
+    {
+        ArgumentNullException.ThrowIfNull(trainData);
+        ArgumentNullException.ThrowIfNull(validationData);
+        return Train(trainData, validationData);
+    }
+
+    private SequenceTaggerTransformer Train(IDataView input, IDataView? validation)
+    {
         var (tokens, tags) = ReadSentences(input, _options.TokensColumnName, _options.LabelColumnName);
         if (tokens.Count == 0)
             throw new InvalidOperationException(
                 $"no training sentences: the data has no row with a non-empty '{_options.TokensColumnName}' column");
-        var network = SequenceTaggerNetwork.Train(tokens, tags, _options, onEpoch: _options.OnEpoch);
+        List<string[]>? devTokens = null, devTags = null;
+        if (validation is not null)
+        {
+            (devTokens, devTags) = ReadSentences(validation, _options.TokensColumnName, _options.LabelColumnName);
+            if (devTokens.Count == 0)
+                throw new InvalidOperationException(
+                    $"no validation sentences: the validation data has no row with a non-empty '{_options.TokensColumnName}' column");
+        }
+        var network = SequenceTaggerNetwork.Train(tokens, tags, _options, devTokens, devTags, _options.OnEpoch);
         return new SequenceTaggerTransformer(_mlContext, _options, network, input);
     }
 
@@ -117,52 +143,25 @@ public sealed class SequenceTaggerEstimator : IEstimator<SequenceTaggerTransform
     private static bool HasTextKeyValues(SchemaShape.Column column)
     {
         foreach (var annotation in column.Annotations)
-            if (annotation.Name == KeyValuesKind)
+            if (annotation.Name == TagVectorColumn.KeyValuesKind)
                 return annotation.ItemType is TextDataViewType;
         return false;
     }
 
-    private static string Describe(DataViewType type) => type switch
-    {
-        VectorDataViewType v => v.IsKnownSize ? $"Vector<{v.ItemType}, {v.Size}>" : $"Vector<{v.ItemType}>",
-        _ => $"{type}",
-    };
-
-    private static DataViewSchema.Column FindColumn(DataViewSchema schema, string name, string role) =>
-        schema.GetColumnOrNull(name) ?? throw new ArgumentOutOfRangeException(nameof(schema),
-            $"{role} column '{name}' not found in the input schema (columns: {string.Join(", ", schema.Select(c => c.Name))})");
-
     /// <summary>Reads (tokens, tags) sentences; skips empty sentences. Internal for tests.</summary>
     internal static (List<string[]> Tokens, List<string[]> Tags) ReadSentences(IDataView data, string tokensName, string labelName)
     {
-        var tokensColumn = FindColumn(data.Schema, tokensName, "tokens");
-        var labelColumn = FindColumn(data.Schema, labelName, "label");
+        var tokensColumn = TagVectorColumn.Find(data.Schema, tokensName, "tokens");
+        var label = TagVectorColumn.Open(data.Schema, labelName, "label");
         if (tokensColumn.Type is not VectorDataViewType { ItemType: TextDataViewType })
             throw new ArgumentException(
-                $"tokens column '{tokensName}': expected Vector<String> (vector of text), found {Describe(tokensColumn.Type)}", nameof(data));
-        if (labelColumn.Type is not VectorDataViewType labelVector
-            || (labelVector.ItemType is not TextDataViewType && labelVector.ItemType is not KeyDataViewType))
-            throw new ArgumentException(
-                $"label column '{labelName}': expected Vector<String> or Vector<Key> with text key values, found {Describe(labelColumn.Type)}", nameof(data));
-
-        string[]? keyValues = null;
-        if (labelVector.ItemType is KeyDataViewType)
-        {
-            var kv = labelColumn.Annotations.Schema.GetColumnOrNull(KeyValuesKind);
-            if (kv is not { Type: VectorDataViewType { ItemType: TextDataViewType } })
-                throw new ArgumentException(
-                    $"label column '{labelName}': expected Vector<String> or Vector<Key> with text key values, found {Describe(labelColumn.Type)} without text key values",
-                    nameof(data));
-            VBuffer<ReadOnlyMemory<char>> values = default;
-            labelColumn.Annotations.GetValue(KeyValuesKind, ref values);
-            keyValues = values.DenseValues().Select(v => v.ToString()).ToArray();
-        }
+                $"tokens column '{tokensName}': expected Vector<String> (vector of text), found {TagVectorColumn.Describe(tokensColumn.Type)}", nameof(data));
 
         var tokensList = new List<string[]>();
         var tagsList = new List<string[]>();
-        using var cursor = data.GetRowCursor([tokensColumn, labelColumn]);
+        using var cursor = data.GetRowCursor([tokensColumn, label.Column]);
         var tokensGetter = cursor.GetGetter<VBuffer<ReadOnlyMemory<char>>>(tokensColumn);
-        var labelReader = CreateLabelReader(cursor, labelColumn, labelName, keyValues);
+        var labelReader = label.CreateReader(cursor);
         VBuffer<ReadOnlyMemory<char>> tokenBuffer = default;
         long row = -1;
         while (cursor.MoveNext())
@@ -179,47 +178,5 @@ public sealed class SequenceTaggerEstimator : IEstimator<SequenceTaggerTransform
             tagsList.Add(tags);
         }
         return (tokensList, tagsList);
-    }
-
-    private static Func<long, string[]> CreateLabelReader(DataViewRowCursor cursor, DataViewSchema.Column column, string name, string[]? keyValues)
-    {
-        if (keyValues is null)
-        {
-            var getter = cursor.GetGetter<VBuffer<ReadOnlyMemory<char>>>(column);
-            VBuffer<ReadOnlyMemory<char>> buffer = default;
-            return _ =>
-            {
-                getter(ref buffer);
-                return buffer.DenseValues().Select(t => t.ToString()).ToArray();
-            };
-        }
-        var rawType = ((KeyDataViewType)((VectorDataViewType)column.Type).ItemType).RawType;
-        if (rawType == typeof(uint)) return KeyReader<uint>(cursor, column, name, keyValues, k => k);
-        if (rawType == typeof(ushort)) return KeyReader<ushort>(cursor, column, name, keyValues, k => k);
-        if (rawType == typeof(byte)) return KeyReader<byte>(cursor, column, name, keyValues, k => k);
-        if (rawType == typeof(ulong)) return KeyReader<ulong>(cursor, column, name, keyValues, k => k);
-        throw new ArgumentException($"label column '{name}': unsupported key raw type {rawType.Name}");
-    }
-
-    private static Func<long, string[]> KeyReader<T>(
-        DataViewRowCursor cursor, DataViewSchema.Column column, string name, string[] keyValues, Func<T, ulong> toUlong)
-    {
-        var getter = cursor.GetGetter<VBuffer<T>>(column);
-        VBuffer<T> buffer = default;
-        return row =>
-        {
-            getter(ref buffer);
-            var result = new string[buffer.Length];
-            int i = 0;
-            foreach (var raw in buffer.DenseValues())
-            {
-                ulong key = toUlong(raw);
-                if (key == 0 || key > (ulong)keyValues.Length)
-                    throw new InvalidOperationException(
-                        $"row {row}: label column '{name}' has a missing or out-of-range key at position {i} (key {key}, {keyValues.Length} key values)");
-                result[i++] = keyValues[key - 1];
-            }
-            return result;
-        };
     }
 }

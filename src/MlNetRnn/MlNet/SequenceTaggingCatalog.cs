@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MlNetRnn.Evaluation;
 
 namespace MlNetRnn.MlNet;
 
@@ -16,4 +17,19 @@ public sealed class SequenceTaggingCatalog
 
     /// <summary>Trainers of sequence taggers.</summary>
     public SequenceTaggingTrainers Trainers { get; }
+
+    /// <summary>
+    /// Scores predicted tags against gold tags, row by row (like <c>mlContext.MulticlassClassification.Evaluate</c>).
+    /// Each column may be a vector of text or a vector of key with text key values.
+    /// </summary>
+    /// <param name="scored">Data with both columns, usually the output of a tagger's <c>Transform</c>.</param>
+    /// <param name="labelColumnName">Gold tags, one per token.</param>
+    /// <param name="predictedLabelColumnName">Predicted tags, one per token.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A column is missing (the message names it).</exception>
+    /// <exception cref="ArgumentException">A column has the wrong type (the message names it).</exception>
+    /// <exception cref="InvalidOperationException">A row's two columns differ in length, or a key is missing
+    /// (the message names the 0-based row).</exception>
+    public SequenceTaggingMetrics Evaluate(
+        IDataView scored, string labelColumnName = "Tags", string predictedLabelColumnName = "PredictedTags") =>
+        SequenceTaggingEvaluator.Evaluate(scored, labelColumnName, predictedLabelColumnName);
 }

@@ -9,6 +9,8 @@ public static class CliErrors
     /// <summary>Exit code for a user error (bad option, missing or malformed file).</summary>
     public const int UserError = 2;
 
+    /// <summary>Runs <paramref name="app"/>; a user error prints <c>mlnetrnn: message</c> on stderr and
+    /// returns <see cref="UserError"/>, anything else (a bug) propagates with its stack trace.</summary>
     public static int Run(CommandApp app, string[] args)
     {
         app.Configure(config =>
@@ -32,6 +34,15 @@ public static class CliErrors
 
     private static string Describe(Exception e)
     {
+        // ML.NET's parallel cursors wrap a reader's error in their own; the data error says file and line.
+        for (var inner = e; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is MlNetRnn.Data.SequenceDataFormatException)
+            {
+                e = inner;
+                break;
+            }
+        }
         var message = e.Message.ReplaceLineEndings(" ").Trim();
         return e is CommandParseException or CommandRuntimeException ? Markup.Remove(message) : message;
     }
