@@ -8,6 +8,8 @@
 set -euo pipefail
 
 readonly NEEDED=GLIBCXX_3.4.32
+quiet=false
+[[ "${1:-}" == "--quiet" ]] && quiet=true   # say nothing when nothing is needed
 
 find_libstdcxx() {
   local candidate
@@ -27,7 +29,7 @@ has_needed_symbol() {
 }
 
 if has_needed_symbol; then
-  echo "setup: libstdc++ provides $NEEDED; nothing to do."
+  $quiet || echo "setup: libstdc++ provides $NEEDED; nothing to do."
   exit 0
 fi
 
