@@ -30,6 +30,13 @@ public class SequenceTaggerHyperParameters
     /// </summary>
     public double RareTokenDropout { get; set; } = 0.25;
 
+    /// <summary>
+    /// With dev data: stop after this many epochs without a better dev accuracy, and keep the weights of the
+    /// best epoch (Keras <c>EarlyStopping(monitor="val_accuracy", patience, restore_best_weights=True)</c>).
+    /// Default 0: off, train every epoch and keep the last weights.
+    /// </summary>
+    public int EarlyStoppingPatience { get; set; }
+
     /// <summary>Checks every value, naming the first that is out of range.</summary>
     /// <exception cref="ArgumentException">A value is out of range.</exception>
     public void Validate()
@@ -41,6 +48,8 @@ public class SequenceTaggerHyperParameters
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate))
             throw new ArgumentException($"{nameof(LearningRate)} must be a positive number; received {LearningRate}.", nameof(LearningRate));
         Positive(VocabularyMinCount, nameof(VocabularyMinCount));
+        if (EarlyStoppingPatience < 0)
+            throw new ArgumentException($"{nameof(EarlyStoppingPatience)} must be ≥ 0; received {EarlyStoppingPatience}.", nameof(EarlyStoppingPatience));
         if (RareTokenDropout is < 0 or >= 1 || double.IsNaN(RareTokenDropout))
             throw new ArgumentException($"{nameof(RareTokenDropout)} must be in [0, 1); received {RareTokenDropout}.", nameof(RareTokenDropout));
     }

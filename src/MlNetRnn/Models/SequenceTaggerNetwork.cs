@@ -148,6 +148,7 @@ public sealed class SequenceTaggerNetwork : IDisposable
         writer.Write(hp.Seed);
         writer.Write(hp.VocabularyMinCount);
         writer.Write(hp.RareTokenDropout);
+        writer.Write(hp.EarlyStoppingPatience);
         WriteStrings(writer, _vocabulary.Tokens);
         WriteStrings(writer, _tags);
         var weights = _model.GetWeights();
@@ -196,6 +197,7 @@ public sealed class SequenceTaggerNetwork : IDisposable
                 Seed = reader.ReadInt32(),
                 VocabularyMinCount = reader.ReadInt32(),
                 RareTokenDropout = reader.ReadDouble(),
+                EarlyStoppingPatience = reader.ReadInt32(),
             };
             hp.Validate();
             var vocabulary = Vocabulary.FromTokens(ReadStrings(reader));
@@ -261,7 +263,8 @@ public sealed class SequenceTaggerNetwork : IDisposable
             var shuffler = new Random(hp.Seed);
             using var dropoutGenerator = new Generator((ulong)hp.Seed);
             var clock = Stopwatch.StartNew();
-            for (int epoch = 1; epoch <= hp.Epochs; epoch++)
+            var best = new BestEpoch(hp.EarlyStoppingPatience > 0 && devTokens is not null ? hp.EarlyStoppingPatience : 0);
+            for (int epoch = 1; epoch <= hp.Epochs && !best.ShouldStop(epoch); epoch++)
             {
                 double lossSum = 0;
                 long tokenCount = 0;
@@ -281,12 +284,46 @@ public sealed class SequenceTaggerNetwork : IDisposable
                     tokenCount += batch.TokenCount;
                 }
                 double? devAccuracy = devTokens is null ? null : Accuracy(devTokens, devTags!);
+                best.Observe(epoch, devAccuracy, _model);
                 onEpoch?.Invoke(new EpochReport(epoch, hp.Epochs, lossSum / tokenCount, devAccuracy, clock.Elapsed));
             }
+            best.Restore(_model);
         }
         finally
         {
             foreach (var batch in batches) batch.Dispose();
+        }
+    }
+
+    /// <summary>Early stopping: remembers the weights of the epoch with the best dev accuracy.</summary>
+    private sealed class BestEpoch(int patience)
+    {
+        private IReadOnlyList<Tensor>? _weights;
+        private double _accuracy = double.NegativeInfinity;
+        private int _epoch;
+
+        public bool ShouldStop(int nextEpoch) => patience > 0 && _epoch > 0 && nextEpoch - _epoch > patience;
+
+        public void Observe(int epoch, double? accuracy, Model model)
+        {
+            if (patience == 0 || accuracy is not { } a || a <= _accuracy) return;
+            Release();
+            _weights = model.GetWeights().Select(w => w.DetachFromDisposeScope()).ToArray();
+            _accuracy = a;
+            _epoch = epoch;
+        }
+
+        public void Restore(Model model)
+        {
+            if (_weights is null) return;
+            model.SetWeights(_weights);
+            Release();
+        }
+
+        private void Release()
+        {
+            foreach (var w in _weights ?? []) w.Dispose();
+            _weights = null;
         }
     }
 

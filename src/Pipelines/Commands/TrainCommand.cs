@@ -71,6 +71,11 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [DefaultValue(1)]
         public int MinCount { get; init; } = 1;
 
+        [CommandOption("--patience <N>")]
+        [Description("With --dev: stop after N epochs without a better dev accuracy and keep the best epoch's weights (0: off).")]
+        [DefaultValue(0)]
+        public int Patience { get; init; }
+
         public override ValidationResult Validate()
         {
             var problem = TaggedDataFiles.CheckFormat(Format) ?? TaggedDataFiles.CheckColumn(Column)
@@ -79,7 +84,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 ?? (Units < 1 ? $"--units must be at least 1, not {Units}" : null)
                 ?? (Embedding < 1 ? $"--embedding must be at least 1, not {Embedding}" : null)
                 ?? (!(LearningRate > 0) || double.IsInfinity(LearningRate) ? $"--learning-rate must be a positive number, not {LearningRate.ToString(CultureInfo.InvariantCulture)}" : null)
-                ?? (MinCount < 1 ? $"--min-count must be at least 1, not {MinCount}" : null);
+                ?? (MinCount < 1 ? $"--min-count must be at least 1, not {MinCount}" : null)
+                ?? (Patience < 0 ? $"--patience must be at least 0, not {Patience}" : null);
             return problem is null ? ValidationResult.Success() : ValidationResult.Error(problem);
         }
     }
@@ -147,6 +153,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         LearningRate = settings.LearningRate,
         Seed = settings.Seed,
         VocabularyMinCount = settings.MinCount,
+        EarlyStoppingPatience = settings.Patience,
         OnEpoch = onEpoch,
     };
 

@@ -141,4 +141,22 @@ public sealed class SequenceTaggerNetworkTests
         using var network = SequenceTaggerNetwork.Train(tokens, tags, hp);
         CollectionAssert.AreEqual(new[] { "DET", "NOUN", "VERB" }, network.Predict([["the", "planet", "falls"]])[0].Tags);
     }
+
+    [TestMethod]
+    public void EarlyStopping_StopsAfterPatienceAndKeepsTheBestEpoch()
+    {
+        // Dev data the grammar contradicts: accuracy can only get worse once the model learns the training
+        // data, so the best epoch is early and training stops `patience` epochs after it.
+        string[][] devTags = [.. Tags.Select(s => s.Select(_ => "DET").ToArray())];
+        var hp = Small(epochs: 60);
+        hp.EarlyStoppingPatience = 3;
+        var reports = new List<EpochReport>();
+        using var network = SequenceTaggerNetwork.Train(Tokens, Tags, hp, Tokens, devTags, reports.Add);
+        var best = reports.MaxBy(r => r.DevAccuracy!.Value)!;
+        Assert.AreEqual(best.Epoch + 3, reports[^1].Epoch, "stops three epochs after the best");
+        Assert.IsLessThan(60, reports.Count);
+        var predicted = network.Predict(Tokens);
+        double accuracy = predicted.SelectMany(p => p.Tags).Count(t => t == "DET") / (double)Tokens.Sum(t => t.Length);
+        Assert.AreEqual(best.DevAccuracy!.Value, accuracy, 1e-12, "the best epoch's weights are kept");
+    }
 }
