@@ -164,7 +164,7 @@ public sealed class SequenceTaggerEstimator : IEstimator<SequenceTaggerTransform
         var labelReader = label.CreateReader(cursor);
         VBuffer<ReadOnlyMemory<char>> tokenBuffer = default;
         long row = -1;
-        while (cursor.MoveNext())
+        while (DataErrors.MoveNext(cursor))
         {
             row++;
             tokensGetter(ref tokenBuffer);

@@ -26,7 +26,7 @@ internal static class SequenceTaggingEvaluator
         var readGold = gold.CreateReader(cursor);
         var readPredicted = predicted.CreateReader(cursor);
         long row = -1;
-        while (cursor.MoveNext())
+        while (DataErrors.MoveNext(cursor))
         {
             row++;
             var g = readGold(row);

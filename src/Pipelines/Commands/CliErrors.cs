@@ -34,15 +34,6 @@ public static class CliErrors
 
     private static string Describe(Exception e)
     {
-        // ML.NET's parallel cursors wrap a reader's error in their own; the data error says file and line.
-        for (var inner = e; inner is not null; inner = inner.InnerException)
-        {
-            if (inner is MlNetRnn.Data.SequenceDataFormatException)
-            {
-                e = inner;
-                break;
-            }
-        }
         var message = e.Message.ReplaceLineEndings(" ").Trim();
         return e is CommandParseException or CommandRuntimeException ? Markup.Remove(message) : message;
     }

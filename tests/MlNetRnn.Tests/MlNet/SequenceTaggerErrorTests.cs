@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using MlNetRnn.Data;
 using MlNetRnn.MlNet;
 
 namespace MlNetRnn.Tests.MlNet;
@@ -20,6 +21,24 @@ public sealed class SequenceTaggerErrorTests
     }
 
     private static SequenceTaggerEstimator Estimator(MLContext ml) => ml.SequenceTagging().Trainers.SimpleRnn(SvoData.Options());
+
+    [TestMethod]
+    public void MalformedDataFile_IsReportedWithFileAndLine_NotAsMlNetWrapper()
+    {
+        var ml = new MLContext(seed: 1);
+        var path = Path.Combine(Path.GetTempPath(), $"mlnetrnn-bad-{Guid.NewGuid():N}.conll");
+        File.WriteAllText(path, "John S\nloves V\n\nJane\n");
+        try
+        {
+            var e = Assert.ThrowsExactly<SequenceDataFormatException>(() => Estimator(ml).Fit(ml.Data.LoadFromConll(path)));
+            Assert.AreEqual(4, e.LineNumber);
+            StringAssert.Contains(e.Message, $"{path}:4");
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 
     [TestMethod]
     public void MissingColumn_IsReported_AtSchemaCheckAndFit()

@@ -1,0 +1,35 @@
+using System.Runtime.ExceptionServices;
+using Microsoft.ML;
+using MlNetRnn.Data;
+
+namespace MlNetRnn.MlNet;
+
+/// <summary>Surfaces data-file errors that ML.NET's cursors wrap in their own exceptions.</summary>
+internal static class DataErrors
+{
+    /// <summary>
+    /// <c>cursor.MoveNext()</c>, except that a <see cref="SequenceDataFormatException"/> (file and line of a
+    /// bad line) raised by a reader under ML.NET's parallel cursors is thrown as itself, not as ML.NET's wrapper.
+    /// </summary>
+    public static bool MoveNext(DataViewRowCursor cursor)
+    {
+        try
+        {
+            return cursor.MoveNext();
+        }
+        catch (Exception e) when (Find(e) is { } dataError && !ReferenceEquals(dataError, e))
+        {
+            ExceptionDispatchInfo.Throw(dataError);
+            throw;
+        }
+    }
+
+    private static SequenceDataFormatException? Find(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is SequenceDataFormatException found) return found;
+        }
+        return null;
+    }
+}
