@@ -30,9 +30,14 @@ public sealed class SequenceTaggerErrorTests
         File.WriteAllText(path, "John S\nloves V\n\nJane\n");
         try
         {
-            var e = Assert.ThrowsExactly<SequenceDataFormatException>(() => Estimator(ml).Fit(ml.Data.LoadFromConll(path)));
+            var data = ml.Data.LoadFromConll(path);
+            var e = Assert.ThrowsExactly<SequenceDataFormatException>(() => Estimator(ml).Fit(data));
             Assert.AreEqual(4, e.LineNumber);
             StringAssert.Contains(e.Message, $"{path}:4");
+            // Transform reads through ML.NET's parallel cursors, which wrap the reader's exception.
+            var model = Estimator(ml).Fit(SvoData.TrainingView(ml));
+            e = Assert.ThrowsExactly<SequenceDataFormatException>(() => ml.SequenceTagging().Evaluate(model.Transform(data)));
+            Assert.AreEqual(4, e.LineNumber);
         }
         finally
         {
