@@ -51,6 +51,9 @@ public sealed class TaggerWorkload : IDisposable
     public long PaddedTrainTokens { get; }
     public int TrainBatches => _train.Count;
 
+    /// <summary>The pre-built training batches (32 sentences each, in sentence order).</summary>
+    public IReadOnlyList<PaddedBatch> TrainData => _train;
+
     /// <summary>Sentences of uniform length 5..40, ids in 1..4999, tag = (id + 3·previous id) mod 17 (previous of the first is 0).</summary>
     public static (List<int[]> Ids, List<int[]> Tags) Generate(int sentences, int seed)
     {

@@ -31,6 +31,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [DefaultValue("fused,loop")]
         public string Variants { get; init; } = "fused,loop";
 
+        [CommandOption("--profile")]
+        [Description("Instead of the figures, show where a fused training step spends its time (forward per layer, loss, backward, optimizer).")]
+        public bool Profile { get; init; }
+
         public string[] VariantList => Variants.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
         public override ValidationResult Validate()
@@ -55,6 +59,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         int threads = get_num_threads();
         int repeats = settings.Quick ? 1 : 3;
         var variants = settings.VariantList.Distinct().ToArray();
+        if (settings.Profile)
+        {
+            return Profile(settings.Quick, threads);
+        }
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var results = new List<BenchResult>();
 
@@ -99,7 +107,6 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 ["torchsharp"] = typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3),
                 ["default_threads"] = defaultThreads,
                 ["threads_run"] = new System.Text.Json.Nodes.JsonArray(threads),
-                ["omp_wait_policy"] = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY"),
                 ["total_wall_s"] = Math.Round(total, 1),
             };
             Console.WriteLine(summary.ToJsonString());
@@ -115,5 +122,31 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             $"median of {repeats} after a warm-up; {threads} thread(s); total {total:F1} s")));
         AnsiConsole.Write(table);
         return 0;
+    }
+
+    private static int Profile(bool quick, int threads)
+    {
+        int epochs = quick ? SeedWorkload.QuickEpochs : SeedWorkload.FullEpochs;
+        Write($"W1 seed, {epochs:N0} epochs (fused, {threads} thread(s))", BenchProfile.Seed(epochs), epochs, "epoch");
+        using var tagger = new TaggerWorkload(quick ? TaggerWorkload.QuickSentences : TaggerWorkload.FullSentences, 1);
+        Write($"W2 tagger train, 1 epoch of {tagger.TrainBatches} batches (fused, {threads} thread(s))", BenchProfile.Tagger(tagger), tagger.TrainBatches, "batch");
+        return 0;
+
+        static void Write(string title, IReadOnlyList<(string Part, double Seconds)> parts, int steps, string unit)
+        {
+            double sum = parts.Where(p => !p.Part.StartsWith('(')).Sum(p => p.Seconds);
+            var table = new Table().Title(Markup.Escape(title)).AddColumn("Part")
+                .AddColumn(new TableColumn("Total s").RightAligned()).AddColumn(new TableColumn($"ms per {unit}").RightAligned())
+                .AddColumn(new TableColumn("Share").RightAligned());
+            foreach (var (part, seconds) in parts)
+            {
+                table.AddRow(Markup.Escape(part), seconds.ToString("F3", CultureInfo.InvariantCulture),
+                    (seconds * 1000 / steps).ToString("F3", CultureInfo.InvariantCulture),
+                    part.StartsWith('(') ? "" : (seconds / sum).ToString("P0", CultureInfo.InvariantCulture));
+            }
+            table.AddRow("sum of parts", sum.ToString("F3", CultureInfo.InvariantCulture),
+                (sum * 1000 / steps).ToString("F3", CultureInfo.InvariantCulture), "");
+            AnsiConsole.Write(table);
+        }
     }
 }
