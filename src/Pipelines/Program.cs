@@ -19,5 +19,7 @@ app.Configure(config =>
     config.AddCommand<PredictCommand>("predict")
         .WithDescription("Tag sentences (one per line, whitespace-separated tokens) from stdin or --input.")
         .WithExample("predict", "--model", "tagger.zip", "--input", "sentences.txt", "--format", "conllu");
+    config.AddCommand<BenchCommand>("bench")
+        .WithDescription("Time the workloads of the PyTorch reference (shared/bench/torch_bench.py): W1 seed, W2 tagger.");
 });
 return CliErrors.Run(app, args);

@@ -47,9 +47,12 @@ public sealed class Adam : Optimizer
         double alpha = LearningRate * Math.Sqrt(1 - Math.Pow(Beta2, t)) / (1 - Math.Pow(Beta1, t));
         var m = _m[index];
         var v = _v[index];
-        m.add_((gradient - m) * (1 - Beta1));
-        v.add_((gradient.square() - v) * (1 - Beta2));
-        weight.sub_(m * alpha / (v.sqrt() + Epsilon));
+        // In place, with one temporary (√v + ε): m + (g − m)(1 − β₁) is lerp, v + (g² − v)(1 − β₂) = β₂v + (1 − β₂)g².
+        // The eight temporaries of the plain formulas cost more than the arithmetic on large weights (embeddings).
+        m.lerp_(gradient, 1 - Beta1);
+        v.mul_(Beta2).addcmul_(gradient, gradient, 1 - Beta2);
+        using var denominator = v.sqrt().add_(Epsilon);
+        weight.addcdiv_(m, denominator, -alpha);
     }
 
     protected override void DisposeSlots()

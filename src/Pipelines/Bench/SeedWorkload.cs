@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MlNetRnn.Layers;
+using MlNetRnn.Models;
+using MlNetRnn.Pipelines.Demo;
+using MlNetRnn.Training;
+using static TorchSharp.torch;
+
+namespace MlNetRnn.Pipelines.Bench;
+
+/// <summary>
+/// W1 "seed": the notebook's 2×3×3 one-hot SVO data, SimpleRNN(3, returnSequences) →
+/// TimeDistributed(Dense(3, softmax)), full-batch Adam (lr 1e-3, ε 1e-7); time of the training loop only.
+/// "fused" trains with <see cref="Model.Fit"/> (batch 2, silent), as a user would; "loop" runs the same
+/// model through <see cref="SimpleRNN.RunStepwise"/>, one cell call per time step.
+/// </summary>
+public sealed class SeedWorkload
+{
+    public const int FullEpochs = 2000;
+    public const int QuickEpochs = 200;
+
+    /// <param name="epochs">Epochs per timed run.</param>
+    /// <param name="repeats">Timed runs; the figure is their median.</param>
+    public SeedWorkload(int epochs, int repeats)
+    {
+        if (epochs < 1) throw new ArgumentException($"epochs must be ≥ 1; received {epochs}.", nameof(epochs));
+        if (repeats < 1) throw new ArgumentException($"repeats must be ≥ 1; received {repeats}.", nameof(repeats));
+        Epochs = epochs;
+        Repeats = repeats;
+    }
+
+    public int Epochs { get; }
+    public int Repeats { get; }
+
+    /// <summary>A fresh compiled model (seed 0), built outside any timed region.</summary>
+    public static Sequential NewModel()
+    {
+        var model = new Sequential(seed: 0);
+        model.Add(new SimpleRNN(3, inputShape: [3, 3], returnSequences: true));
+        model.Add(new TimeDistributed(new Dense(3, activation: "softmax")));
+        model.Compile(new SparseCategoricalCrossentropy(), new Adam(learningRate: 1e-3, epsilon: 1e-7));
+        return model;
+    }
+
+    /// <summary>One timed training run on a fresh model.</summary>
+    /// <returns>Seconds in the training loop, and the loss of the last epoch.</returns>
+    public static (double Seconds, double FinalLoss) RunOnce(string variant, int epochs)
+    {
+        using var scope = NewDisposeScope();
+        var x = SeedNotebook.OneHotInputs();
+        var y = SeedNotebook.TagTargets();
+        using var model = NewModel();
+        double finalLoss = double.NaN;
+        double seconds;
+        switch (variant)
+        {
+            case "fused":
+                seconds = BenchTiming.Seconds(() =>
+                {
+                    var history = model.Fit(x, y, epochs: epochs, batchSize: 2, verbose: 0);
+                    finalLoss = history.LossValues[^1];
+                });
+                break;
+            case "loop":
+                var rnn = (SimpleRNN)model.Layers[0];
+                var head = model.Layers[1];
+                var loss = model.Loss!;
+                var optimizer = model.Optimizer!;
+                optimizer.Build(model.NamedWeights.Where(w => w.Weight.Trainable).Select(w => w.Weight.Variable).ToArray());
+                model.train(true);
+                seconds = BenchTiming.Seconds(() =>
+                {
+                    for (int epoch = 0; epoch < epochs; epoch++)
+                    {
+                        using var step = NewDisposeScope();
+                        var (sequence, _) = rnn.RunStepwise(x, null);
+                        var value = loss.Compute(y, head.Call(sequence)[0]);
+                        value.backward();
+                        optimizer.Step();
+                        finalLoss = value.item<float>();
+                    }
+                });
+                break;
+            default:
+                throw new ArgumentException($"Unknown variant '{variant}'; expected fused or loop.", nameof(variant));
+        }
+        return (seconds, finalLoss);
+    }
+
+    /// <summary>Warm-up (a tenth of the epochs, at least 50), then <see cref="Repeats"/> timed runs.</summary>
+    public BenchResult Run(string variant, int threads, int defaultThreads)
+    {
+        RunOnce(variant, Math.Max(50, Epochs / 10));
+        var runs = Enumerable.Range(0, Repeats).Select(_ => RunOnce(variant, Epochs)).ToArray();
+        var times = runs.Select(r => r.Seconds).ToArray();
+        double median = BenchTiming.Median(times);
+        var json = new JsonObject
+        {
+            ["impl"] = "mlnetrnn",
+            ["workload"] = "seed",
+            ["variant"] = variant,
+            ["threads"] = threads,
+            ["default_threads"] = defaultThreads,
+            ["epochs"] = Epochs,
+            ["repeats"] = Repeats,
+            ["median_s"] = BenchTiming.Round(median, 4),
+            ["times_s"] = BenchTiming.Times(times, 4),
+            ["epochs_per_s"] = BenchTiming.Round(Epochs / median, 1),
+            ["final_loss"] = BenchTiming.Round(runs[^1].FinalLoss, 6),
+        };
+        var figure = string.Create(CultureInfo.InvariantCulture, $"{median:F3} s ({Epochs / median:N0} epochs/s)");
+        return new BenchResult([new BenchFigure(string.Create(CultureInfo.InvariantCulture, $"W1 seed, {Epochs:N0} epochs"), variant, figure)], json);
+    }
+}
