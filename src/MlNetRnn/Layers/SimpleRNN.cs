@@ -15,8 +15,9 @@ namespace MlNetRnn.Layers;
 /// step through <see cref="Cell"/> one time step at a time. libtorch's RNN has two biases; the second is
 /// held at zero and never trained, so the layer has exactly Keras's weights: kernel (input, units),
 /// recurrent_kernel (units, units), bias (units). With a mask (from an <see cref="Embedding"/> with
-/// <c>maskZero</c>), padding must be at the end of each sequence: the state stops at the last real step and
-/// outputs at padding steps are zero.
+/// <c>maskZero</c>), masked steps leave the state unchanged and output zero. When padding is only at the end
+/// of each row (the usual case) the fused kernel still runs and <c>goBackwards</c> reverses each row within
+/// its length; other masks step through the cell, and <c>goBackwards</c> reverses the whole row as Keras does.
 /// </remarks>
 public sealed class SimpleRNN : Layer
 {
@@ -128,9 +129,15 @@ public sealed class SimpleRNN : Layer
     protected override IReadOnlyList<Tensor> Forward(Tensor inputs, Tensor? mask)
     {
         using var scope = NewDisposeScope();
+        var (x, m) = (inputs, mask);
         var lengths = mask?.sum(1, type: ScalarType.Int64);
-        var x = GoBackwards ? Reverse(inputs, lengths) : inputs;
-        var (sequence, state) = IsFused ? RunFused(x, lengths) : RunStepwise(x, mask is null ? null : GoBackwards ? Reverse(mask, lengths) : mask);
+        bool rightPadded = mask is null || IsRightPadded(mask, lengths!);
+        if (GoBackwards)
+        {
+            // Right padding stays at the end; any other mask is reversed with its sequence, as Keras does.
+            (x, m) = rightPadded ? (Reverse(inputs, lengths), mask) : (inputs.flip(1), mask!.flip(1));
+        }
+        var (sequence, state) = IsFused && rightPadded ? RunFused(x, m, lengths) : RunStepwise(x, m);
         var output = ReturnSequences ? sequence : state;
         Tensor[] outputs = ReturnState ? [output, state] : [output];
         return outputs.Select(o => o.MoveToOuterDisposeScope()).ToArray();
@@ -138,8 +145,8 @@ public sealed class SimpleRNN : Layer
 
     public override Tensor? ComputeMask(Tensor inputs, Tensor? mask) => ReturnSequences ? mask : null;
 
-    /// <summary>Runs the sequence one step at a time through <see cref="Cell"/> (any activation).
-    /// Used for non-fused activations, and by tests to check the fused path.</summary>
+    /// <summary>Runs the sequence one step at a time through <see cref="Cell"/> (any activation, any mask).
+    /// Used for non-fused activations and masks with holes, and by tests to check the fused path.</summary>
     internal (Tensor Sequence, Tensor State) RunStepwise(Tensor x, Tensor? mask)
     {
         long batch = x.shape[0], time = x.shape[1];
@@ -164,24 +171,24 @@ public sealed class SimpleRNN : Layer
         return (stack(steps, 1), state);
     }
 
-    private (Tensor Sequence, Tensor State) RunFused(Tensor x, Tensor? lengths)
+    // Right padding cannot change the real steps (they come first), so the kernel runs on the padded batch;
+    // the state is then read at each row's last real step and padding outputs are zeroed. (Packing the
+    // sequences instead gives the same numbers but costs more than it saves at these sizes.)
+    private (Tensor Sequence, Tensor State) RunFused(Tensor x, Tensor? mask, Tensor? lengths)
     {
-        var rnn = _rnn!;
-        if (lengths is null)
+        var (sequence, finalState) = _rnn!.call(x);
+        if (mask is null)
         {
-            var (sequence, hN) = rnn.call(x);
-            return (sequence, hN[0]);
+            return (sequence, finalState[0]);
         }
-        // Packed sequences: the kernel stops at each sequence's last real step. Empty rows are run for
-        // one step and then zeroed, since packing needs a positive length.
-        long time = x.shape[1];
-        var packed = nn.utils.rnn.pack_padded_sequence(x, lengths.clamp_min(1), batch_first: true, enforce_sorted: false);
-        var (packedOutput, finalState) = rnn.call(packed);
-        var (padded, _) = nn.utils.rnn.pad_packed_sequence(packedOutput, batch_first: true, total_length: time);
-        var empty = lengths.eq(0).unsqueeze(1);
-        var state = finalState[0].masked_fill(empty, 0);
-        return (padded.masked_fill(empty.unsqueeze(2), 0), state);
+        var last = (lengths! - 1).clamp_min(0).view(-1, 1, 1).expand(-1, 1, Units);
+        var state = sequence.gather(1, last).squeeze(1).masked_fill(lengths!.eq(0).unsqueeze(1), 0);
+        return (sequence.masked_fill(mask.logical_not().unsqueeze(2), 0), state);
     }
+
+    // True when every row is real steps followed only by padding.
+    private static bool IsRightPadded(Tensor mask, Tensor lengths) =>
+        mask.eq(arange(mask.shape[1], dtype: ScalarType.Int64).unsqueeze(0) < lengths.unsqueeze(1)).all().item<bool>();
 
     // Reverses each sequence within its length; padding (at the end) stays at the end.
     private static Tensor Reverse(Tensor x, Tensor? lengths)

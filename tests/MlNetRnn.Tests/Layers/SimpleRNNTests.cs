@@ -126,6 +126,23 @@ public sealed class SimpleRNNTests
     }
 
     [TestMethod]
+    public void MaskWithHoles_SkipsMaskedStepsAsKerasDoes()
+    {
+        // Keras: a masked step keeps the state and outputs zero. Row [x1, x2(masked), x3] must equal [x1, x3].
+        using var scope = NewDisposeScope();
+        var rnn = new SimpleRNN(4, returnSequences: true, returnState: true);
+        using var model = Functional(rnn, -1, 3);
+        var x = RandomBatch(1, 3, 3, 21);
+        var holes = tensor(new[] { true, false, true }).reshape(1, 3);
+        using var noGrad = no_grad();
+        var withHole = rnn.Call(x, holes);
+        var without = rnn.Call(x.index_select(1, tensor(new long[] { 0, 2 })));
+        Assert.IsTrue(withHole[1].allclose(without[1], rtol: 0, atol: 1e-6), "state skips the hole");
+        Assert.IsTrue(withHole[0][0, 2].allclose(without[0][0, 1], rtol: 0, atol: 1e-6), "output after the hole");
+        Assert.AreEqual(0f, withHole[0][0, 1].abs().sum().item<float>(), "masked step outputs zero");
+    }
+
+    [TestMethod]
     public void BadArguments_AreRejectedWithWhatWasReceived()
     {
         var e = Assert.ThrowsExactly<ArgumentException>(() => new SimpleRNN(0));
