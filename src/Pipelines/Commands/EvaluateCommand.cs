@@ -12,7 +12,7 @@ namespace MlNetRnn.Pipelines.Commands;
 /// <summary><c>mlnetrnn evaluate</c>: tags a gold-tagged file with a saved model and prints the scores.</summary>
 public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : TaggedDataSettings
     {
         [CommandOption("--model <FILE>", isRequired: true)]
         [Description("Model zip written by train.")]
@@ -22,31 +22,17 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         [Description("Gold-tagged data (CoNLL-U or column CoNLL).")]
         public string Data { get; init; } = "";
 
-        [CommandOption("--format <FORMAT>")]
-        [Description("conllu or conll (default: conllu for .conllu files, else conll).")]
-        public string? Format { get; init; }
-
-        [CommandOption("--column <COLUMN>")]
-        [Description("CoNLL-U tag column: upos or xpos.")]
-        [DefaultValue("upos")]
-        public string Column { get; init; } = "upos";
-
         [CommandOption("--json")]
         [Description("Print one JSON object instead of tables.")]
         public bool Json { get; init; }
 
-        public override ValidationResult Validate()
-        {
-            var problem = TaggedDataFiles.CheckFormat(Format) ?? TaggedDataFiles.CheckColumn(Column);
-            return problem is null ? ValidationResult.Success() : ValidationResult.Error(problem);
-        }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var mlContext = new MLContext();
         var model = SequenceTaggerModelFile.Load(mlContext, settings.Model, out _);
-        var data = TaggedDataFiles.Load(mlContext, settings.Data, settings.Format, settings.Column);
+        var data = settings.Load(mlContext, settings.Data);
         var metrics = mlContext.SequenceTagging().Evaluate(model.Transform(data));
         if (settings.Json)
             Console.WriteLine(JsonSerializer.Serialize(ToJson(metrics)));

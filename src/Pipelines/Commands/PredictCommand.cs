@@ -33,7 +33,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         public override ValidationResult Validate()
         {
             var problem = (Format is "text" or "conllu" ? null : $"--format must be text or conllu, not '{Format}'")
-                ?? TaggedDataFiles.CheckColumn(Column);
+                ?? TaggedDataSettings.CheckColumn(Column);
             return problem is null ? ValidationResult.Success() : ValidationResult.Error(problem);
         }
     }
@@ -64,7 +64,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         var tagged = ReadSentences(input).Select(sentence => (sentence.Tokens, engine.Predict(sentence).PredictedTags));
         if (settings.Format == "conllu")
         {
-            CoNllUWriter.Write(Console.Out, tagged, TaggedDataFiles.Column(settings.Column));
+            CoNllUWriter.Write(Console.Out, tagged, TaggedDataSettings.ParseColumn(settings.Column));
         }
         else
         {

@@ -13,7 +13,7 @@ namespace MlNetRnn.Pipelines.Commands;
 /// <summary><c>mlnetrnn train</c>: fits the sequence tagger on a tagged file and saves an ML.NET model zip.</summary>
 public sealed class TrainCommand : Command<TrainCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : TaggedDataSettings
     {
         [CommandOption("--train <FILE>", isRequired: true)]
         [Description("Training data (CoNLL-U or column CoNLL).")]
@@ -26,15 +26,6 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--model <OUT>", isRequired: true)]
         [Description("Where to write the model zip (replaced atomically).")]
         public string Model { get; init; } = "";
-
-        [CommandOption("--format <FORMAT>")]
-        [Description("conllu or conll (default: conllu for .conllu files, else conll).")]
-        public string? Format { get; init; }
-
-        [CommandOption("--column <COLUMN>")]
-        [Description("CoNLL-U tag column: upos or xpos.")]
-        [DefaultValue("upos")]
-        public string Column { get; init; } = "upos";
 
         [CommandOption("--epochs <N>")]
         [Description("Training epochs.")]
@@ -78,15 +69,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            var problem = TaggedDataFiles.CheckFormat(Format) ?? TaggedDataFiles.CheckColumn(Column)
-                ?? (Epochs < 1 ? $"--epochs must be at least 1, not {Epochs}" : null)
+            var problem = (Epochs < 1 ? $"--epochs must be at least 1, not {Epochs}" : null)
                 ?? (BatchSize < 1 ? $"--batch-size must be at least 1, not {BatchSize}" : null)
                 ?? (Units < 1 ? $"--units must be at least 1, not {Units}" : null)
                 ?? (Embedding < 1 ? $"--embedding must be at least 1, not {Embedding}" : null)
                 ?? (!(LearningRate > 0) || double.IsInfinity(LearningRate) ? $"--learning-rate must be a positive number, not {LearningRate.ToString(CultureInfo.InvariantCulture)}" : null)
                 ?? (MinCount < 1 ? $"--min-count must be at least 1, not {MinCount}" : null)
                 ?? (Patience < 0 ? $"--patience must be at least 0, not {Patience}" : null);
-            return problem is null ? ValidationResult.Success() : ValidationResult.Error(problem);
+            return problem is null ? base.Validate() : ValidationResult.Error(problem);
         }
     }
 
@@ -97,8 +87,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         if (!Directory.Exists(modelDirectory))
             throw new DirectoryNotFoundException($"--model: directory '{modelDirectory}' does not exist");
         var mlContext = new MLContext(settings.Seed);
-        var train = TaggedDataFiles.Load(mlContext, settings.Train, settings.Format, settings.Column);
-        var dev = settings.Dev is null ? null : TaggedDataFiles.Load(mlContext, settings.Dev, settings.Format, settings.Column);
+        var train = settings.Load(mlContext, settings.Train);
+        var dev = settings.Dev is null ? null : settings.Load(mlContext, settings.Dev);
         var reports = new List<EpochReport>();
         var clock = Stopwatch.StartNew();
         SequenceTaggerTransformer? model = null;
