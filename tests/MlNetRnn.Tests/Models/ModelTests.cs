@@ -173,8 +173,8 @@ public sealed class ModelTests
         using var model = SeedNotebook.Tagger(seed: 1);
         model.Fit(x, y, epochs: 10, verbose: 0);
         long before = LiveTensors();
-        model.Fit(x, y, epochs: 3000, verbose: 0);
-        Assert.AreEqual(before, LiveTensors(), "live tensors after 3,000 more epochs");
+        model.Fit(x, y, epochs: 10_000, verbose: 0);
+        Assert.AreEqual(before, LiveTensors(), "live tensors after 10,000 more epochs");
     }
 
     // TotalCount is process-wide: let earlier tests' garbage be finalized first so that only this test counts.
