@@ -100,6 +100,43 @@ public sealed class ModelTests
     }
 
     [TestMethod]
+    public void Fit_ReportsValidationLossAndEvaluateAgreesWithTheLoss()
+    {
+        using var scope = NewDisposeScope();
+        var x = SeedNotebook.OneHotInputs();
+        var y = SeedNotebook.TagTargets();
+        using var model = SeedNotebook.Tagger(seed: 5);
+        var history = model.Fit(x, y, epochs: 3, verbose: 0, validationData: (x, y));
+        Assert.HasCount(3, history.ValidationLoss);
+        double evaluated = model.Evaluate(x, y);
+        Assert.AreEqual(history.ValidationLoss[^1], evaluated, 1e-6, "the last validation loss is the model's loss after the last epoch");
+        double byHand = model.Loss!.Compute(y, model.Predict(x)).item<float>();
+        Assert.AreEqual(byHand, evaluated, 1e-6);
+    }
+
+    [TestMethod]
+    public void Fit_Verbose_PrintsKerasStyleProgress()
+    {
+        using var scope = NewDisposeScope();
+        using var model = SeedNotebook.Tagger(seed: 5);
+        var previous = Console.Out;
+        var output = new StringWriter();
+        Console.SetOut(output);
+        try
+        {
+            model.Fit(SeedNotebook.OneHotInputs(), SeedNotebook.TagTargets(), epochs: 2, batchSize: 1, verbose: 1);
+        }
+        finally
+        {
+            Console.SetOut(previous);
+        }
+        var text = output.ToString();
+        StringAssert.Contains(text, "Epoch 1/2");
+        StringAssert.Contains(text, "Epoch 2/2");
+        StringAssert.Matches(text, new System.Text.RegularExpressions.Regex(@"2/2 ━{20} \d+s \d+ms/step - loss: \d\.\d{4}"));
+    }
+
+    [TestMethod]
     public void Fit_BeforeCompile_Fails()
     {
         using var scope = NewDisposeScope();
