@@ -34,11 +34,6 @@ internal static class SvoData
 
     public static readonly string[] Expected = ["S", "V", "O"];
 
-    /// <summary>True while the contract stub (which memorises the last tag per token and so cannot learn
-    /// word order) stands in for the real network; tests that need real learning are inconclusive then.</summary>
-    public static bool IsContractStub =>
-        typeof(MlNetRnn.Models.SequenceTaggerNetwork).GetField("_stub", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance) is not null;
-
     /// <summary>What the network itself says for these sentences, one at a time as the ML.NET mapping asks
     /// (the ML.NET face must reproduce it exactly; batching with other sentences may change the last bits).</summary>
     public static string Direct(ITransformer model, params string[][] sentences)
