@@ -136,11 +136,11 @@ public class Model : nn.Module
                 total += batchLoss * rows.Length;
                 progress.Batch(b + 1, total / (b * batchSize + rows.Length));
             }
-            history.LossValues.Add(samples == 0 ? 0 : total / samples);
+            history.LossValues.Add(total / samples);
             double? validationLoss = null;
             if (validationData is { } val)
             {
-                validationLoss = Evaluate(val.X, val.Y, batchSize);
+                validationLoss = MeanLoss(loss, val.X, val.Y, batchSize);
                 history.ValidationLossValues.Add(validationLoss.Value);
             }
             progress.EndEpoch(history.LossValues[^1], validationLoss);
@@ -168,18 +168,7 @@ public class Model : nn.Module
         var loss = RequireCompiled();
         CheckData(x, y, loss, nameof(x), nameof(y));
         if (batchSize < 1) throw new ArgumentException($"batchSize must be ≥ 1; received {batchSize}.", nameof(batchSize));
-        using var noGrad = no_grad();
-        train(false);
-        long samples = x.shape[0];
-        double total = 0;
-        for (long start = 0; start < samples; start += batchSize)
-        {
-            using var scope = NewDisposeScope();
-            long end = Math.Min(samples, start + batchSize);
-            var (outputs, mask) = Forward(PrepareInput(x.narrow(0, start, end - start)));
-            total += loss.Compute(y.narrow(0, start, end - start), outputs[0], mask).item<float>() * (end - start);
-        }
-        return total / samples;
+        return MeanLoss(loss, x, y, batchSize);
     }
 
     /// <summary>Runs the model in inference mode over batches (Keras <c>model.predict</c>).</summary>
@@ -375,6 +364,23 @@ public class Model : nn.Module
             var candidate = $"{baseName}_{i}";
             if (!taken.Contains(candidate)) return candidate;
         }
+    }
+
+    // Evaluate's computation on data already checked.
+    private double MeanLoss(Loss loss, Tensor x, Tensor y, int batchSize)
+    {
+        using var noGrad = no_grad();
+        train(false);
+        long samples = x.shape[0];
+        double total = 0;
+        for (long start = 0; start < samples; start += batchSize)
+        {
+            using var scope = NewDisposeScope();
+            long end = Math.Min(samples, start + batchSize);
+            var (outputs, mask) = Forward(PrepareInput(x.narrow(0, start, end - start)));
+            total += loss.Compute(y.narrow(0, start, end - start), outputs[0], mask).item<float>() * (end - start);
+        }
+        return total / samples;
     }
 
     private double TrainStep(Tensor x, Tensor y)
