@@ -110,8 +110,7 @@ public static class SeedNotebook
         output.WriteLine();
         output.WriteLine("== 3. The tagger ==");
         using var tagger = Tagger(seed);
-        var summary = tagger.Summary();
-        _ = summary;
+        tagger.Summary(); // prints the Keras table
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var history = tagger.Fit(x, TagTargets(), epochs: epochs, batchSize: 32, verbose: 0);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
