@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using MlNetRnn.Models;
 using MlNetRnn.Training;
@@ -37,6 +38,13 @@ public abstract partial class Layer : nn.Module
 
     /// <summary>Whether the weights exist.</summary>
     public bool Built => _builtShape is not null;
+
+    /// <summary>Random source for run-time randomness (dropout masks). The model that builds the layer sets it from
+    /// its seed, so a seeded run repeats exactly; null uses TorchSharp's global generator.</summary>
+    public Generator? RandomSource { get; private set; }
+
+    /// <summary>Sets <see cref="RandomSource"/>; wrappers override it to pass the source on to the layers they hold.</summary>
+    internal virtual void SetRandomSource(Generator? generator) => RandomSource = generator;
 
     /// <summary>How many tensors <see cref="Call"/> returns.</summary>
     public virtual int OutputCount => 1;
@@ -113,6 +121,21 @@ public abstract partial class Layer : nn.Module
 
     /// <summary>The mask that follows output 0, given the input and its mask.</summary>
     public virtual Tensor? ComputeMask(Tensor inputs, Tensor? mask) => mask;
+
+    /// <summary>
+    /// Keras <c>get_config</c>: the constructor arguments under their Keras (snake_case) names, enough to rebuild
+    /// the layer without its weights. Subclasses add their own keys to the base object (<c>name</c>, and
+    /// <c>input_shape</c> when one was given); each layer type also has a static <c>FromConfig(LayerConfig)</c>.
+    /// </summary>
+    public virtual JsonObject GetConfig()
+    {
+        var config = new JsonObject { ["name"] = Name };
+        if (InputShape is not null)
+        {
+            config["input_shape"] = new JsonArray(InputShape.Select(d => (JsonNode)d).ToArray());
+        }
+        return config;
+    }
 
     /// <summary>Keras-style description of the configuration, for summaries and errors.</summary>
     public override string ToString() => $"{Name ?? BaseName} ({TypeName})";

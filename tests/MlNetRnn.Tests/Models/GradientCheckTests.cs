@@ -30,10 +30,10 @@ public sealed class GradientCheckTests
             double Loss()
             {
                 using var inner = NewDisposeScope();
-                return model.Loss!.Compute(y, model.Forward(x).Outputs[0]).item<double>();
+                return model.Loss!.Compute(y, model.Forward([x]).Outputs[0]).item<double>();
             }
 
-            var lossTensor = model.Loss!.Compute(y, model.Forward(x).Outputs[0]);
+            var lossTensor = model.Loss!.Compute(y, model.Forward([x]).Outputs[0]);
             lossTensor.backward();
             int checkedCount = 0;
             foreach (var (path, weight) in model.NamedWeights)
