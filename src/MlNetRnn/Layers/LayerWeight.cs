@@ -9,18 +9,32 @@ namespace MlNetRnn.Layers;
 public sealed class LayerWeight
 {
     internal LayerWeight(string name, Tensor variable, bool transposed, bool trainable = true)
+        : this(name, variable, transposed ? Transpose : Identity, transposed ? Transpose : Identity, trainable)
+    {
+    }
+
+    /// <param name="name">The Keras name.</param>
+    /// <param name="variable">The live parameter, in whatever layout the TorchSharp module keeps it.</param>
+    /// <param name="toKeras">Turns the variable's layout into Keras's (e.g. a transpose, a permutation, a gate reordering).</param>
+    /// <param name="fromKeras">The inverse of <paramref name="toKeras"/>.</param>
+    /// <param name="trainable">Whether the optimizer updates it.</param>
+    internal LayerWeight(string name, Tensor variable, Func<Tensor, Tensor> toKeras, Func<Tensor, Tensor> fromKeras, bool trainable = true)
     {
         Name = name;
         Variable = variable;
-        Transposed = transposed;
+        _toKeras = toKeras;
+        _fromKeras = fromKeras;
         Trainable = trainable;
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        Shape = toKeras(variable.detach()).shape;
     }
 
     /// <summary>The Keras name, e.g. <c>kernel</c>.</summary>
     public string Name { get; }
 
     /// <summary>Shape in Keras layout, e.g. (input, units) for a kernel.</summary>
-    public long[] Shape => Transposed ? Variable.shape.Reverse().ToArray() : Variable.shape;
+    public long[] Shape { get; }
 
     /// <summary>Whether the optimizer updates it.</summary>
     public bool Trainable { get; }
@@ -31,14 +45,15 @@ public sealed class LayerWeight
     /// <summary>The live parameter that autograd and the optimizer see (possibly in the transposed, TorchSharp layout).</summary>
     internal Tensor Variable { get; }
 
-    private bool Transposed { get; }
+    private readonly Func<Tensor, Tensor> _toKeras;
+    private readonly Func<Tensor, Tensor> _fromKeras;
 
     /// <summary>A detached copy in Keras layout.</summary>
     public Tensor Read()
     {
         using var noGrad = no_grad();
-        var value = Transposed ? Variable.t() : Variable;
-        return value.detach().clone();
+        using var scope = NewDisposeScope();
+        return _toKeras(Variable.detach()).clone().MoveToOuterDisposeScope();
     }
 
     /// <summary>Overwrites the weight with a value given in Keras layout.</summary>
@@ -52,6 +67,11 @@ public sealed class LayerWeight
                 nameof(value));
         }
         using var noGrad = no_grad();
-        Variable.copy_(Transposed ? value.t() : value);
+        using var scope = NewDisposeScope();
+        Variable.copy_(_fromKeras(value));
     }
+
+    private static Tensor Identity(Tensor t) => t.alias();
+
+    private static Tensor Transpose(Tensor t) => t.t();
 }
