@@ -1,5 +1,7 @@
+using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
 using MlNetRnn.Models;
 
 namespace MlNetRnn.MlNet;
@@ -20,31 +22,25 @@ namespace MlNetRnn.MlNet;
 /// </remarks>
 public sealed class SequenceTaggerEstimator : IEstimator<SequenceTaggerTransformer>
 {
+    /// <summary>The name this trainer registers with the context: the source of its log messages.</summary>
+    internal const string RegistrationName = "SequenceTagger";
+
     private readonly MLContext _mlContext;
+    private readonly IHost _host;
     private readonly SequenceTaggerOptions _options;
 
     /// <summary>Creates the estimator; prefer <c>mlContext.SequenceTagging().Trainers.SimpleRnn(options)</c>.</summary>
+    /// <exception cref="ArgumentException">An option is out of range or a column name is empty (see
+    /// <see cref="SequenceTaggerOptions.Validate"/>).</exception>
     public SequenceTaggerEstimator(MLContext mlContext, SequenceTaggerOptions options)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(options);
-        foreach (var (name, value) in new[]
-                 {
-                     (nameof(options.TokensColumnName), options.TokensColumnName),
-                     (nameof(options.LabelColumnName), options.LabelColumnName),
-                     (nameof(options.PredictedLabelColumnName), options.PredictedLabelColumnName),
-                     (nameof(options.ScoreColumnName), options.ScoreColumnName),
-                     (nameof(options.ProbabilitiesColumnName), options.ProbabilitiesColumnName),
-                 })
-        {
-            if (string.IsNullOrWhiteSpace(value))
-                throw new ArgumentException($"{name} must name a column", nameof(options));
-        }
-        var outputs = new[] { options.PredictedLabelColumnName, options.ScoreColumnName, options.ProbabilitiesColumnName };
-        if (outputs.Distinct(StringComparer.Ordinal).Count() != outputs.Length)
-            throw new ArgumentException("PredictedLabelColumnName, ScoreColumnName and ProbabilitiesColumnName must differ", nameof(options));
-        _mlContext = mlContext;
         _options = options.Clone();
+        _options.Validate();
+        _mlContext = mlContext;
+        // Like ML.NET's trainers: a host of the context gives the seeded random source and the log channels.
+        _host = ((IHostEnvironment)mlContext).Register(RegistrationName);
     }
 
     /// <summary>The options this estimator trains with (a copy of those given).</summary>
@@ -63,7 +59,12 @@ public sealed class SequenceTaggerEstimator : IEstimator<SequenceTaggerTransform
         return dummy.GetOutputSchema(inputSchema);
     }
 
-    /// <summary>Reads the training sentences with a cursor, trains the network and returns the transformer.</summary>
+    /// <summary>Reads the training sentences with a cursor, trains the network and returns the transformer.
+    /// With <see cref="SequenceTaggerOptions.ValidationFraction"/> above 0, a seeded share of the sentences is
+    /// held out as validation data.</summary>
+    /// <exception cref="InvalidOperationException">The view has no non-empty sentence (or too few to hold some
+    /// out), or a row is invalid (the message names the row).</exception>
+    /// <exception cref="OperationCanceledException"><see cref="SequenceTaggerOptions.CancellationToken"/> was cancelled.</exception>
     public SequenceTaggerTransformer Fit(IDataView input)
     {
         ArgumentNullException.ThrowIfNull(input);
@@ -73,19 +74,29 @@ public sealed class SequenceTaggerEstimator : IEstimator<SequenceTaggerTransform
     /// <summary>
     /// As <see cref="Fit(IDataView)"/>, and also scores <paramref name="validationData"/> (same columns as the
     /// training data) after every epoch, reported as <see cref="EpochReport.DevAccuracy"/> to
-    /// <see cref="SequenceTaggerOptions.OnEpoch"/>. Validation data only measures; it never changes the weights.
+    /// <see cref="SequenceTaggerOptions.OnEpoch"/> and the context's log. Validation data only measures (and
+    /// picks the epoch kept by early stopping); it never changes the weights.
     /// </summary>
+    /// <exception cref="ArgumentException"><see cref="SequenceTaggerOptions.ValidationFraction"/> is also set.</exception>
     /// <exception cref="InvalidOperationException">Either view has no non-empty sentence, or a row is invalid
     /// (the message names the row).</exception>
+    /// <exception cref="OperationCanceledException"><see cref="SequenceTaggerOptions.CancellationToken"/> was cancelled.</exception>
     public SequenceTaggerTransformer Fit(IDataView trainData, IDataView validationData)
     {
         ArgumentNullException.ThrowIfNull(trainData);
         ArgumentNullException.ThrowIfNull(validationData);
+        if (_options.ValidationFraction > 0)
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture,
+                    $"validation data given while ValidationFraction is {_options.ValidationFraction}; use one or the other"),
+                nameof(validationData));
         return Train(trainData, validationData);
     }
 
     private SequenceTaggerTransformer Train(IDataView input, IDataView? validation)
     {
+        _options.CancellationToken.ThrowIfCancellationRequested();
+        int seed = _options.Seed ?? _host.Rand.Next();
         var (tokens, tags) = ReadSentences(input, _options.TokensColumnName, _options.LabelColumnName);
         if (tokens.Count == 0)
             throw new InvalidOperationException(
@@ -98,7 +109,17 @@ public sealed class SequenceTaggerEstimator : IEstimator<SequenceTaggerTransform
                 throw new InvalidOperationException(
                     $"no validation sentences: the validation data has no row with a non-empty '{_options.TokensColumnName}' column");
         }
-        var network = SequenceTaggerNetwork.Train(tokens, tags, _options, devTokens, devTags, _options.OnEpoch);
+        else if (_options.ValidationFraction > 0)
+        {
+            (tokens, tags, devTokens, devTags) = ValidationSplit.Split(tokens, tags, _options.ValidationFraction, seed);
+        }
+
+        var hyperParameters = _options.CopyHyperParameters(seed);
+        using var progress = new TrainingProgress(_host, hyperParameters, devTokens is not null, _options.OnEpoch, _options.CancellationToken);
+        progress.Start(tokens.Count, devTokens?.Count ?? 0);
+        // TODO(merge): pass _options.CancellationToken as Train's last argument once it takes one (checked between batches).
+        var network = SequenceTaggerNetwork.Train(tokens, tags, hyperParameters, devTokens, devTags, progress.OnEpoch);
+        progress.Finish();
         return new SequenceTaggerTransformer(_mlContext, _options, network, input);
     }
 

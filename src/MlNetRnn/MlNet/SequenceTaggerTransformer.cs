@@ -16,7 +16,8 @@ namespace MlNetRnn.MlNet;
 /// CustomMapping (tokens, payload) → outputs → helper columns dropped). <c>mlContext.Model.Save</c> writes that
 /// chain, and <c>mlContext.Model.Load</c> gives it back as a <see cref="TransformerChain{TLastTransformer}"/>
 /// (not this class) in any process that can load the MlNetRnn assembly — no registration call is needed.
-/// Use <see cref="GetTagNames"/> to read the tag set from a loaded model.</para>
+/// Read what a loaded model holds with <c>mlContext.SequenceTagging().GetModelParameters(loaded)</c>; this
+/// class's <see cref="Model"/> gives the same for a freshly fitted tagger.</para>
 /// <para><see cref="Transform"/> is lazy and streaming; rows are tagged one at a time (a CustomMapping maps
 /// row by row, so sentences are not batched across rows). The mapping is thread-safe: several cursors or
 /// <c>PredictionEngine</c>s may run at once.</para>
@@ -36,6 +37,7 @@ public sealed class SequenceTaggerTransformer : ITransformer
         MLContext mlContext, SequenceTaggerOptions options, SequenceTaggerNetwork network, string modelId, string? payload, IDataView fitInput)
     {
         Network = network;
+        Model = new SequenceTaggerModelParameters(network);
         ModelId = modelId;
         TagNames = network.TagNames.ToArray();
         TokensColumnName = options.TokensColumnName;
@@ -58,6 +60,9 @@ public sealed class SequenceTaggerTransformer : ITransformer
 
     /// <summary>The tag set, in class-index order (the order of the <c>Probabilities</c> column's inner dimension).</summary>
     public IReadOnlyList<string> TagNames { get; }
+
+    /// <summary>The trained network's tag set, vocabulary, hyper-parameters (with the seed used) and architecture.</summary>
+    public SequenceTaggerModelParameters Model { get; }
 
     /// <summary>A unique id of this trained model (stored in the payload; a loaded copy keeps it).</summary>
     public string ModelId { get; }
@@ -91,19 +96,9 @@ public sealed class SequenceTaggerTransformer : ITransformer
     /// <summary>Saves the chain of stock transformers that carries this tagger.</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => _chain.Save(ctx);
 
-    /// <summary>
-    /// The tag set of the (first) sequence tagger inside <paramref name="model"/>: a
-    /// <see cref="SequenceTaggerTransformer"/>, or a chain returned by <c>mlContext.Model.Load</c>.
-    /// Decodes the model's payload if needed (once per model).
-    /// </summary>
+    /// <summary>The tag set of the (first) sequence tagger inside <paramref name="model"/>; the same as
+    /// <c>mlContext.SequenceTagging().GetModelParameters(model).TagNames</c>.</summary>
     /// <exception cref="ArgumentException">The model holds no MlNetRnn sequence tagger.</exception>
     /// <exception cref="InvalidDataException">The tagger's payload is damaged, foreign or of a newer format.</exception>
-    public static IReadOnlyList<string> GetTagNames(ITransformer model)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        var networks = TaggerChain.ResolveNetworks(model);
-        if (networks.Count == 0)
-            throw new ArgumentException("the model holds no MlNetRnn sequence tagger", nameof(model));
-        return networks[0].TagNames;
-    }
+    public static IReadOnlyList<string> GetTagNames(ITransformer model) => SequenceTaggingCatalog.FindTagger(model).TagNames;
 }

@@ -32,4 +32,25 @@ public sealed class SequenceTaggingCatalog
     public SequenceTaggingMetrics Evaluate(
         IDataView scored, string labelColumnName = "Tags", string predictedLabelColumnName = "PredictedTags") =>
         SequenceTaggingEvaluator.Evaluate(scored, labelColumnName, predictedLabelColumnName);
+
+    /// <summary>
+    /// What the sequence tagger inside <paramref name="model"/> holds (tag set, vocabulary, hyper-parameters,
+    /// architecture): for a <see cref="SequenceTaggerTransformer"/>, a pipeline containing one, or the
+    /// <see cref="ITransformer"/> that <c>mlContext.Model.Load</c> returns. With several taggers, the first in
+    /// pipeline order. Decodes a loaded model's payload once per model.
+    /// </summary>
+    /// <exception cref="ArgumentException">The model holds no MlNetRnn sequence tagger.</exception>
+    /// <exception cref="InvalidDataException">The tagger's payload is damaged, foreign or of a newer format.</exception>
+    public SequenceTaggerModelParameters GetModelParameters(ITransformer model) => FindTagger(model);
+
+    internal static SequenceTaggerModelParameters FindTagger(ITransformer model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (model is SequenceTaggerTransformer tagger) return tagger.Model;
+        var networks = TaggerChain.ResolveNetworks(model);
+        if (networks.Count == 0)
+            throw new ArgumentException(
+                $"the model ({model.GetType().Name}) holds no MlNetRnn sequence tagger", nameof(model));
+        return new SequenceTaggerModelParameters(networks[0]);
+    }
 }

@@ -1,4 +1,5 @@
 using Microsoft.ML;
+using MlNetRnn.Models;
 
 namespace MlNetRnn.MlNet;
 
@@ -14,17 +15,38 @@ public sealed class SequenceTaggingTrainers
     /// Adam on sparse categorical cross-entropy. Named after the Keras layer (<c>SimpleRNN</c>) in ML.NET's
     /// casing, like <c>Trainers.SdcaMaximumEntropy</c>.
     /// </summary>
+    /// <exception cref="ArgumentException">An option is out of range (see <see cref="SequenceTaggerOptions.Validate"/>).</exception>
     public SequenceTaggerEstimator SimpleRnn(SequenceTaggerOptions options) => new(_mlContext, options);
 
-    /// <summary>As <see cref="SimpleRnn(SequenceTaggerOptions)"/> with default hyper-parameters except those given.</summary>
+    /// <summary>As <see cref="SimpleRnn(SequenceTaggerOptions)"/> with the commonly tuned settings; every
+    /// other option keeps its default and the seed comes from the context.</summary>
+    /// <param name="labelColumnName">Training-only tags column, one per token (vector of text or of key). Default <c>"Tags"</c>.</param>
+    /// <param name="tokensColumnName">Tokens column (vector of text). Default <c>"Tokens"</c>.</param>
+    /// <param name="predictedLabelColumnName">Output column of predicted tags. Default <c>"PredictedTags"</c>.</param>
+    /// <param name="epochs">Training epochs. Default 10.</param>
+    /// <param name="units">SimpleRNN units. Default 128.</param>
+    /// <param name="embeddingSize">Embedding width. Default 64.</param>
+    /// <param name="batchSize">Sentences per batch. Default 32.</param>
+    /// <param name="learningRate">Adam learning rate. Default 0.001.</param>
+    /// <exception cref="ArgumentException">A setting is out of range.</exception>
     public SequenceTaggerEstimator SimpleRnn(
-        string tokensColumnName = "Tokens", string labelColumnName = "Tags", string predictedLabelColumnName = "PredictedTags",
-        int epochs = 10) =>
+        string labelColumnName = "Tags",
+        string tokensColumnName = "Tokens",
+        string predictedLabelColumnName = "PredictedTags",
+        int epochs = SequenceTaggerHyperParameters.DefaultEpochs,
+        int units = SequenceTaggerHyperParameters.DefaultUnits,
+        int embeddingSize = SequenceTaggerHyperParameters.DefaultEmbeddingSize,
+        int batchSize = SequenceTaggerHyperParameters.DefaultBatchSize,
+        double learningRate = SequenceTaggerHyperParameters.DefaultLearningRate) =>
         new(_mlContext, new SequenceTaggerOptions
         {
-            TokensColumnName = tokensColumnName,
             LabelColumnName = labelColumnName,
+            TokensColumnName = tokensColumnName,
             PredictedLabelColumnName = predictedLabelColumnName,
             Epochs = epochs,
+            Units = units,
+            EmbeddingSize = embeddingSize,
+            BatchSize = batchSize,
+            LearningRate = learningRate,
         });
 }
