@@ -1,4 +1,4 @@
-using System.Globalization;
+using static System.FormattableString;
 using Microsoft.ML.Runtime;
 using MlNetRnn.Models;
 
@@ -34,18 +34,18 @@ internal sealed class TrainingProgress : IDisposable
     /// <summary>Early stopping keeps the best validation epoch; without it the last epoch is kept.</summary>
     private bool KeepsBestEpoch => _hasValidation && _hyperParameters.EarlyStoppingPatience > 0;
 
-    public void Start(int trainSentences, int validationSentences) =>
-        Info($"training on {trainSentences} sentences" +
-             (validationSentences > 0 ? $", validating on {validationSentences}" : "") +
-             $"; seed {_hyperParameters.Seed}, {_hyperParameters.Epochs} epochs");
+    public void Start(int trainSentences, int validationSentences)
+    {
+        string validation = validationSentences > 0 ? Invariant($", validating on {validationSentences}") : "";
+        Info(Invariant($"training on {trainSentences} sentences{validation}; seed {_hyperParameters.Seed}, {_hyperParameters.Epochs} epochs"));
+    }
 
     /// <summary>The network's per-epoch callback: log, tell the user, then honour cancellation (so a
     /// callback that cancels stops training before the next epoch).</summary>
     public void OnEpoch(EpochReport report)
     {
-        Info($"epoch {report.Epoch}/{report.Epochs}: loss {report.Loss:F4}" +
-             (report.DevAccuracy is { } accuracy ? $", validation accuracy {accuracy:F4}" : "") +
-             $", {report.Elapsed.TotalSeconds:F1} s");
+        string validation = report.DevAccuracy is { } accuracy ? Invariant($", validation accuracy {accuracy:F4}") : "";
+        Info(Invariant($"epoch {report.Epoch}/{report.Epochs}: loss {report.Loss:F4}{validation}, {report.Elapsed.TotalSeconds:F1} s"));
         _lastEpoch = report.Epoch;
         // The same rule as the network's early stopping: the first epoch with the highest accuracy.
         if (report.DevAccuracy is { } a && a > _bestAccuracy)
@@ -60,16 +60,12 @@ internal sealed class TrainingProgress : IDisposable
     public void Finish()
     {
         if (KeepsBestEpoch && _bestEpoch > 0)
-            Info($"kept epoch {_bestEpoch} of {_lastEpoch} trained: best validation accuracy {_bestAccuracy:F4} " +
-                 $"(early stopping, patience {_hyperParameters.EarlyStoppingPatience})");
+            Info(Invariant($"kept epoch {_bestEpoch} of {_lastEpoch} trained: best validation accuracy {_bestAccuracy:F4} (early stopping, patience {_hyperParameters.EarlyStoppingPatience})"));
         else
-            Info($"kept epoch {_lastEpoch} of {_lastEpoch} trained (the last)");
+            Info(Invariant($"kept epoch {_lastEpoch} of {_lastEpoch} trained (the last)"));
     }
 
     public void Dispose() => _channel.Dispose();
-
-    private void Info(FormattableString message) =>
-        _channel.Info(MessageSensitivity.None, message.ToString(CultureInfo.InvariantCulture));
 
     private void Info(string message) => _channel.Info(MessageSensitivity.None, message);
 }

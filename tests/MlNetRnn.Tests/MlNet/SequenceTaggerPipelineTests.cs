@@ -21,7 +21,7 @@ public sealed class SequenceTaggerPipelineTests
         Assert.AreEqual(5, rows[3].PredictedTags!.Length);
         Assert.AreEqual(3, rows[0].Score!.Length);
         Assert.AreEqual(3 * 3, rows[0].Probabilities!.Length);
-        CollectionAssert.AreEquivalent(new[] { "O", "S", "V" }, SequenceTaggerTransformer.GetTagNames(model).ToArray());
+        CollectionAssert.AreEqual(new[] { "O", "S", "V" }, ml.SequenceTagging().GetModelParameters(model).TagNames.ToArray());
     }
 
     [TestMethod]
@@ -121,7 +121,7 @@ public sealed class SequenceTaggerPipelineTests
             var loaded = ml2.Model.Load(path, out var schema);
             Assert.IsNotNull(schema.GetColumnOrNull("Tokens"));
             Assert.AreEqual(expected, SvoData.Fingerprint(SvoData.Read(ml2, loaded.Transform(SvoData.Queries(ml2)))));
-            CollectionAssert.AreEqual(SequenceTaggerTransformer.GetTagNames(model).ToArray(), SequenceTaggerTransformer.GetTagNames(loaded).ToArray());
+            CollectionAssert.AreEqual(ml.SequenceTagging().GetModelParameters(model).TagNames.ToArray(), ml2.SequenceTagging().GetModelParameters(loaded).TagNames.ToArray());
 
             using (var engine = ml2.Model.CreatePredictionEngine<Sentence, TaggedSentence>(loaded))
                 Assert.AreEqual(SvoData.Direct(model, ["John", "loves", "Jane"]), SvoData.Fingerprint([engine.Predict(new Sentence { Tokens = ["John", "loves", "Jane"] })]));
@@ -159,15 +159,40 @@ public sealed class SequenceTaggerPipelineTests
             using (var engine = ml.Model.CreatePredictionEngine<Sentence, TaggedSentence>(loaded))
                 single = inputs.Select(s => SvoData.Fingerprint([engine.Predict(s)])).ToArray();
 
-            var results = new string[8][];
-            var threads = Enumerable.Range(0, 8).Select(t => new Thread(() =>
+            // Tasks on their own threads, released together by a barrier; a failure is collected, not thrown on a raw thread.
+            const int threadCount = 8;
+            var results = new string[threadCount][];
+            var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+            using var start = new Barrier(threadCount);
+            var tasks = Enumerable.Range(0, threadCount).Select(t => Task.Factory.StartNew(() =>
             {
-                using var engine = ml.Model.CreatePredictionEngine<Sentence, TaggedSentence>(loaded);
-                results[t] = inputs.Select(s => SvoData.Fingerprint([engine.Predict(s)])).ToArray();
-            })).ToList();
-            threads.ForEach(t => t.Start());
-            threads.ForEach(t => t.Join());
-            foreach (var r in results) CollectionAssert.AreEqual(single, r);
+                PredictionEngine<Sentence, TaggedSentence>? engine = null;
+                try
+                {
+                    engine = ml.Model.CreatePredictionEngine<Sentence, TaggedSentence>(loaded);
+                }
+                catch (Exception e)
+                {
+                    failures.Enqueue($"thread {t}, creating its engine: {e}");
+                }
+                start.SignalAndWait();
+                if (engine is null) return;
+                try
+                {
+                    results[t] = inputs.Select(s => SvoData.Fingerprint([engine.Predict(s)])).ToArray();
+                }
+                catch (Exception e)
+                {
+                    failures.Enqueue($"thread {t}, predicting: {e}");
+                }
+                finally
+                {
+                    engine.Dispose();
+                }
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+            Task.WaitAll(tasks);
+            Assert.IsEmpty(failures, string.Join("\n", failures));
+            for (int t = 0; t < threadCount; t++) CollectionAssert.AreEqual(single, results[t], $"thread {t}");
         }
         finally
         {

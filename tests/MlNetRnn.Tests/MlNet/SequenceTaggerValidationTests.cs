@@ -1,0 +1,73 @@
+using MlNetRnn.MlNet;
+using MlNetRnn.Models;
+
+namespace MlNetRnn.Tests.MlNet;
+
+/// <summary><see cref="SequenceTaggerHyperParameters.Validate"/>: one source of truth for ranges, with the
+/// caller's names for the values.</summary>
+[TestClass]
+public sealed class SequenceTaggerValidationTests
+{
+    private static string CliName(string property) => property switch
+    {
+        nameof(SequenceTaggerHyperParameters.EmbeddingSize) => "--embedding",
+        nameof(SequenceTaggerHyperParameters.BatchSize) => "--batch-size",
+        _ => "--" + property.ToLowerInvariant(),
+    };
+
+    private static string Message(SequenceTaggerHyperParameters hp, Func<string, string>? names = null) =>
+        Assert.ThrowsExactly<ArgumentException>(() => hp.Validate(names)).Message;
+
+    [TestMethod]
+    public void Defaults_AreValid()
+    {
+        new SequenceTaggerHyperParameters().Validate();
+        new SequenceTaggerOptions().Validate();
+    }
+
+    [TestMethod]
+    public void OutOfRange_SaysWhatWasReceivedAndWhatIsAllowed_UnderTheCallersName()
+    {
+        Assert.AreEqual("--units must be between 1 and 8192; received 1000000. (Parameter 'Units')",
+            Message(new SequenceTaggerHyperParameters { Units = 1_000_000 }, CliName));
+        Assert.AreEqual("--embedding must be between 1 and 8192; received 2000000000. (Parameter 'EmbeddingSize')",
+            Message(new SequenceTaggerHyperParameters { EmbeddingSize = 2_000_000_000 }, CliName));
+        Assert.AreEqual("--epochs must be at least 1; received 0. (Parameter 'Epochs')",
+            Message(new SequenceTaggerHyperParameters { Epochs = 0 }, CliName));
+        Assert.AreEqual("--batch-size must be between 1 and 65536; received 65537. (Parameter 'BatchSize')",
+            Message(new SequenceTaggerHyperParameters { BatchSize = 65_537 }, CliName));
+        Assert.AreEqual("LearningRate must be a positive finite number; received NaN. (Parameter 'LearningRate')",
+            Message(new SequenceTaggerHyperParameters { LearningRate = double.NaN }));
+        Assert.AreEqual("LearningRate must be a positive finite number; received Infinity. (Parameter 'LearningRate')",
+            Message(new SequenceTaggerHyperParameters { LearningRate = double.PositiveInfinity }));
+        Assert.AreEqual("VocabularyMinCount must be at least 1; received 0. (Parameter 'VocabularyMinCount')",
+            Message(new SequenceTaggerHyperParameters { VocabularyMinCount = 0 }));
+        Assert.AreEqual("EarlyStoppingPatience must be at least 0; received -1. (Parameter 'EarlyStoppingPatience')",
+            Message(new SequenceTaggerHyperParameters { EarlyStoppingPatience = -1 }));
+        Assert.AreEqual("RareTokenDropout must be in [0, 1); received 1. (Parameter 'RareTokenDropout')",
+            Message(new SequenceTaggerHyperParameters { RareTokenDropout = 1 }));
+        Assert.AreEqual("ValidationFraction must be in [0, 0.5]; received 0.6. (Parameter 'ValidationFraction')",
+            Message(new SequenceTaggerOptions { ValidationFraction = 0.6 }));
+        Assert.AreEqual("TokensColumnName must name a column; received ''. (Parameter 'TokensColumnName')",
+            Message(new SequenceTaggerOptions { TokensColumnName = "" }));
+    }
+
+    [TestMethod]
+    public void UpperBounds_AreAccepted()
+    {
+        new SequenceTaggerHyperParameters
+        {
+            Units = SequenceTaggerHyperParameters.MaxLayerSize,
+            EmbeddingSize = SequenceTaggerHyperParameters.MaxLayerSize,
+            BatchSize = SequenceTaggerHyperParameters.MaxBatchSize,
+        }.Validate();
+        new SequenceTaggerOptions { ValidationFraction = SequenceTaggerOptions.MaxValidationFraction }.Validate();
+    }
+
+    [TestMethod]
+    public void NativeSetting_IsApplied()
+    {
+        Assert.IsTrue(MlNetRnn.Utils.EnsureNativeSettings(), NativeSettings.Problem);
+        Assert.IsNull(NativeSettings.Problem);
+    }
+}
