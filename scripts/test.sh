@@ -1,29 +1,58 @@
 #!/usr/bin/env bash
-# Runs the whole test suite and ends with the plain line "N passed, N failed[, N skipped]".
-# Exits non-zero when any test fails or none ran.
+# Runs the whole test suite, then the package check (scripts/package-check.sh, counted as one test), and
+# ends with the plain line "N passed, N failed, N skipped" in every case, set-up failure included.
+# Exits non-zero when anything failed or no test ran.
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-bash scripts/setup.sh || exit 1
+
+summary() { echo "$1 passed, $2 failed, $3 skipped"; }
+
+if ! bash scripts/setup.sh --quiet; then
+  echo "test: set-up failed (scripts/setup.sh, above); no test ran" >&2
+  summary 0 1 0
+  exit 1
+fi
 
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
-dotnet test MlNetRnn.sln -c Release --logger "trx;LogFileName=results.trx" --results-directory "$results" "$@"
+# One TRX file per test project (no fixed LogFileName: several projects would overwrite one another's).
+dotnet test MlNetRnn.sln -c Release --logger trx --results-directory "$results" "$@"
 status=$?
 
-trx=$(find "$results" -name '*.trx' | head -n 1)
-if [[ -z "$trx" ]]; then
-  echo "0 passed, 1 failed"
+passed=0; failed=0; skipped=0
+# <Counters total=".." executed=".." passed=".." failed=".." error=".." timeout=".." aborted=".." .../>
+counter() { grep -o "<Counters [^>]*" "$1" | grep -o " $2=\"[0-9]*\"" | grep -o '[0-9]*' || echo 0; }
+trx_count=0
+while IFS= read -r -d '' trx; do
+  trx_count=$((trx_count + 1))
+  total=$(counter "$trx" total); executed=$(counter "$trx" executed)
+  passed=$((passed + $(counter "$trx" passed)))
+  failed=$((failed + $(counter "$trx" failed) + $(counter "$trx" error) + $(counter "$trx" timeout) + $(counter "$trx" aborted)))
+  not_run=$((total - executed))
+  if grep -q 'outcome="Aborted"\|test run was aborted\|Test host process crashed' "$trx"; then
+    # The host died: the tests it never reached are failures, not skips (and the crash is one at least).
+    echo "test: the test host aborted ($(basename "$trx"))" >&2
+    failed=$((failed + (not_run > 0 ? not_run : 1)))
+  else
+    # VSTest leaves notExecuted/inconclusive at 0: skipped (Assert.Inconclusive, [Ignore]) = total - executed.
+    skipped=$((skipped + not_run))
+  fi
+done < <(find "$results" -name '*.trx' -print0)
+
+if [[ $trx_count -eq 0 ]]; then
   echo "test: no test results were written (build failure?)" >&2
-  exit 1
+  failed=$((failed + 1))
+elif [[ $status -ne 0 && $failed -eq 0 ]]; then
+  echo "test: dotnet test exited with $status without a failed test in its results (a project failed to build or run?)" >&2
+  failed=$((failed + 1))
 fi
-# <Counters total=".." executed=".." passed=".." failed=".." ... notExecuted=".."/>
-counter() { grep -o "<Counters [^>]*" "$trx" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
-passed=$(counter passed); failed=$(counter failed)
-failed=$(( ${failed:-0} + $(counter error || echo 0) + $(counter timeout || echo 0) + $(counter aborted || echo 0) ))
-# Skipped tests are "notExecuted"; Assert.Inconclusive ones (e.g. real data absent) are "inconclusive".
-skipped=$(( $(counter notExecuted || echo 0) + $(counter inconclusive || echo 0) ))
-echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
-if [[ $status -ne 0 || ${failed:-0} -ne 0 || ${passed:-0} -eq 0 ]]; then
-  exit 1
+
+if bash scripts/package-check.sh; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
 fi
+
+summary "$passed" "$failed" "$skipped"
+[[ $failed -eq 0 && $passed -gt 0 ]]
