@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the whole test suite, then the package check (scripts/package-check.sh, counted as one test), and
+# Runs the whole test suite, then scripts/setup-check.sh and scripts/package-check.sh (one test each), and
 # ends with the plain line "N passed, N failed, N skipped" in every case, set-up failure included.
 # Exits non-zero when anything failed or no test ran.
 set -uo pipefail
@@ -48,11 +48,14 @@ elif [[ $status -ne 0 && $failed -eq 0 ]]; then
   failed=$((failed + 1))
 fi
 
-if bash scripts/package-check.sh; then
-  passed=$((passed + 1))
-else
-  failed=$((failed + 1))
-fi
+# Script checks, one test each: set-up decisions, and the NuGet package as a consumer sees it.
+for check in setup-check package-check; do
+  if bash "scripts/$check.sh"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+  fi
+done
 
 summary "$passed" "$failed" "$skipped"
 [[ $failed -eq 0 && $passed -gt 0 ]]

@@ -92,12 +92,13 @@ public class SequenceTaggerHyperParameters
     internal readonly struct RangeCheck(Func<string, string>? displayName)
     {
         /// <summary>Throws unless <paramref name="min"/> ≤ <paramref name="value"/> ≤ <paramref name="max"/>
-        /// (<see cref="int.MaxValue"/> as <paramref name="max"/> means no upper bound).</summary>
+        /// (<see cref="int.MaxValue"/> as <paramref name="max"/> means no upper bound); the message names the
+        /// bound that was crossed.</summary>
         public void Between(int value, int min, int max, string property)
         {
-            string allowed = max == int.MaxValue
-                ? string.Create(CultureInfo.InvariantCulture, $"at least {min}")
-                : string.Create(CultureInfo.InvariantCulture, $"between {min} and {max}");
+            string allowed = value < min
+                ? (min == 1 ? "positive" : string.Create(CultureInfo.InvariantCulture, $"at least {min}"))
+                : string.Create(CultureInfo.InvariantCulture, $"at most {max}");
             That(value >= min && value <= max, value, allowed, property);
         }
 

@@ -222,7 +222,7 @@ public sealed class SequenceTaggerConventionTests
             (defaults.Epochs, defaults.Units, defaults.EmbeddingSize, defaults.BatchSize, defaults.LearningRate));
 
         var e = Assert.ThrowsExactly<ArgumentException>(() => ml.SequenceTagging().Trainers.SimpleRnn(units: 1_000_000));
-        Assert.AreEqual("Units must be between 1 and 8192; received 1000000. (Parameter 'Units')", e.Message);
+        Assert.AreEqual("Units must be at most 8192; received 1000000. (Parameter 'Units')", e.Message);
     }
 
     [TestMethod]

@@ -28,19 +28,20 @@ public sealed class SequenceTaggerValidationTests
     [TestMethod]
     public void OutOfRange_SaysWhatWasReceivedAndWhatIsAllowed_UnderTheCallersName()
     {
-        Assert.AreEqual("--units must be between 1 and 8192; received 1000000. (Parameter 'Units')",
+        Assert.AreEqual("--units must be at most 8192; received 1000000. (Parameter 'Units')",
             Message(new SequenceTaggerHyperParameters { Units = 1_000_000 }, CliName));
-        Assert.AreEqual("--embedding must be between 1 and 8192; received 2000000000. (Parameter 'EmbeddingSize')",
+        Assert.AreEqual("--embedding must be at most 8192; received 2000000000. (Parameter 'EmbeddingSize')",
             Message(new SequenceTaggerHyperParameters { EmbeddingSize = 2_000_000_000 }, CliName));
-        Assert.AreEqual("--epochs must be at least 1; received 0. (Parameter 'Epochs')",
+        Assert.AreEqual("Units must be positive; received 0. (Parameter 'Units')", Message(new SequenceTaggerHyperParameters { Units = 0 }));
+        Assert.AreEqual("--epochs must be positive; received 0. (Parameter 'Epochs')",
             Message(new SequenceTaggerHyperParameters { Epochs = 0 }, CliName));
-        Assert.AreEqual("--batch-size must be between 1 and 65536; received 65537. (Parameter 'BatchSize')",
+        Assert.AreEqual("--batch-size must be at most 65536; received 65537. (Parameter 'BatchSize')",
             Message(new SequenceTaggerHyperParameters { BatchSize = 65_537 }, CliName));
         Assert.AreEqual("LearningRate must be a positive finite number; received NaN. (Parameter 'LearningRate')",
             Message(new SequenceTaggerHyperParameters { LearningRate = double.NaN }));
         Assert.AreEqual("LearningRate must be a positive finite number; received Infinity. (Parameter 'LearningRate')",
             Message(new SequenceTaggerHyperParameters { LearningRate = double.PositiveInfinity }));
-        Assert.AreEqual("VocabularyMinCount must be at least 1; received 0. (Parameter 'VocabularyMinCount')",
+        Assert.AreEqual("VocabularyMinCount must be positive; received 0. (Parameter 'VocabularyMinCount')",
             Message(new SequenceTaggerHyperParameters { VocabularyMinCount = 0 }));
         Assert.AreEqual("EarlyStoppingPatience must be at least 0; received -1. (Parameter 'EarlyStoppingPatience')",
             Message(new SequenceTaggerHyperParameters { EarlyStoppingPatience = -1 }));
