@@ -31,7 +31,7 @@ public sealed class DropoutTests
         var values = y.unique().Item1.data<float>().ToArray();
         CollectionAssert.AreEqual(new[] { 0f, 1 / 0.75f }, values, "dropped elements are 0, kept ones scaled by 1/(1 − rate)");
         double dropped = y.eq(0).to_type(ScalarType.Float64).mean().item<double>();
-        Assert.AreEqual(0.25, dropped, 0.01, "20,000 draws: the dropped fraction is within 4 standard deviations of the rate");
+        Assert.AreEqual(0.25, dropped, 0.01, "seeded, so fixed; 0.01 is 3.3 standard deviations of the fraction dropped out of 20,000");
     }
 
     [TestMethod]
