@@ -68,6 +68,19 @@ public sealed class LayerConfig
             ? v : throw Invalid(key, "an array of integers", node)).ToArray();
     }
 
+    /// <summary>An integer written either alone or as a one-element array, as Keras writes Conv1D's sizes
+    /// (<c>"kernel_size": [3]</c>); <paramref name="defaultValue"/> when the key is absent.</summary>
+    public int SingleInt(string key, int? defaultValue = null)
+    {
+        if (_config[key] is not JsonArray array)
+        {
+            return Int(key, defaultValue);
+        }
+        return array.Count == 1 && array[0] is { } item && item.GetValueKind() == System.Text.Json.JsonValueKind.Number && item.AsValue().TryGetValue(out int v)
+            ? v
+            : throw Invalid(key, "an integer or an array of one integer", array);
+    }
+
     /// <summary>A nested object (e.g. a wrapped layer's <c>{class_name, config}</c>).</summary>
     public JsonObject Object(string key) =>
         _config[key] switch

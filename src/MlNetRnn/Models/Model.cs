@@ -6,32 +6,42 @@ using static TorchSharp.torch;
 namespace MlNetRnn.Models;
 
 /// <summary>
-/// A Keras model: a graph of layers from one <see cref="Input"/> to one or more outputs, with
-/// <see cref="Compile"/>, <see cref="Fit"/>, <see cref="Predict"/> and <see cref="Evaluate"/>.
+/// A Keras model: a graph of layers from one or more <see cref="Input"/>s to one or more outputs, with
+/// <see cref="Compile"/>, <see cref="Fit"/>, <see cref="Predict(Tensor, int)"/> and <see cref="Evaluate"/>.
 /// Build one from symbolic tensors (functional API) or use <see cref="Sequential"/>.
 /// </summary>
+/// <remarks>The model owns one random generator made from its <see cref="Seed"/> for its whole life: it draws the
+/// initial weights and every layer's run-time randomness (dropout masks), so a seeded run repeats exactly.</remarks>
 public partial class Model : nn.Module
 {
     private readonly List<Layer> _layers = [];
+    private readonly Generator? _generator;
+    private FunctionalGraph? _graph;
+    // The first input and the outputs (the training code reads these).
     private Input? _input;
     private IReadOnlyList<SymbolicTensor> _outputs = [];
-    private List<SymbolicTensor.Node> _nodes = [];
 
-    /// <summary>A functional model from <paramref name="inputs"/> to <paramref name="outputs"/>; builds every layer.</summary>
+    /// <summary>A functional model from one input to <paramref name="outputs"/>; builds every layer.</summary>
     /// <param name="inputs">The graph's input.</param>
     /// <param name="outputs">The tensors the model returns, in order.</param>
     /// <param name="name">Model name. Default <c>functional</c>.</param>
-    /// <param name="seed">Seed for initial weights and shuffling. Default: the global generator (see <see cref="Utils.SetRandomSeed"/>).</param>
-    /// <exception cref="ArgumentException">An output does not depend on <paramref name="inputs"/>.</exception>
+    /// <param name="seed">Seed for initial weights, dropout and shuffling. Default: the global generator (see <see cref="Utils.SetRandomSeed"/>).</param>
+    /// <exception cref="ArgumentException">No output, or an output does not depend on <paramref name="inputs"/>.</exception>
     public Model(Input inputs, IReadOnlyList<SymbolicTensor> outputs, string name = "functional", int? seed = null)
+        : this([inputs ?? throw new ArgumentNullException(nameof(inputs))], outputs, name, seed)
+    {
+    }
+
+    /// <summary>A functional model from several inputs (e.g. word ids and character ids) to <paramref name="outputs"/>;
+    /// builds every layer. <see cref="Predict(IReadOnlyList{Tensor}, int)"/> then takes one batch per input, in this order.</summary>
+    /// <param name="inputs">The graph's inputs, in the order their batches are given.</param>
+    /// <param name="outputs">The tensors the model returns, in order.</param>
+    /// <param name="name">Model name. Default <c>functional</c>.</param>
+    /// <param name="seed">Seed for initial weights, dropout and shuffling. Default: the global generator.</param>
+    /// <exception cref="ArgumentException">No input or output, an input given twice, or an output that does not depend only on <paramref name="inputs"/>.</exception>
+    public Model(IReadOnlyList<Input> inputs, IReadOnlyList<SymbolicTensor> outputs, string name = "functional", int? seed = null)
         : this(name, seed)
     {
-        ArgumentNullException.ThrowIfNull(inputs);
-        ArgumentNullException.ThrowIfNull(outputs);
-        if (outputs.Count == 0)
-        {
-            throw new ArgumentException("A model needs at least one output.", nameof(outputs));
-        }
         SetGraph(inputs, outputs);
     }
 
@@ -40,22 +50,29 @@ public partial class Model : nn.Module
     {
         Name = name;
         Seed = seed;
+        _generator = seed is { } s ? new Generator((ulong)s) : null;
     }
 
     /// <summary>Model name, shown by <see cref="Summary"/>.</summary>
     public string Name { get; }
 
-    /// <summary>Seed for initial weights and shuffling; null uses the global generator.</summary>
+    /// <summary>Seed for initial weights, dropout and shuffling; null uses the global generator.</summary>
     public int? Seed { get; }
 
     /// <summary>Layers in the order they run.</summary>
     public IReadOnlyList<Layer> Layers => _layers;
 
     /// <summary>Whether the graph is known and every layer has its weights.</summary>
-    public bool Built => _input is not null;
+    public bool Built => _graph is not null;
 
-    /// <summary>Per-sample input shape; null before the model is built.</summary>
+    /// <summary>The model's inputs, in the order their batches are given; empty before the model is built.</summary>
+    public IReadOnlyList<Input> Inputs => _graph?.Inputs ?? [];
+
+    /// <summary>Per-sample shape of the (first) input; null before the model is built.</summary>
     public long[]? InputShape => _input?.Shape;
+
+    /// <summary>Per-sample shapes of the inputs, in order; empty before the model is built.</summary>
+    public IReadOnlyList<long[]> InputShapes => Inputs.Select(i => i.Shape).ToArray();
 
     /// <summary>Per-sample output shapes; empty before the model is built.</summary>
     public IReadOnlyList<long[]> OutputShapes => _outputs.Select(o => o.Shape).ToArray();
@@ -67,9 +84,17 @@ public partial class Model : nn.Module
     /// <summary>Runs the model in inference mode over batches (Keras <c>model.predict</c>).</summary>
     /// <param name="x">Inputs, (samples, …input shape).</param>
     /// <param name="batchSize">Samples per forward pass. Default 32.</param>
-    /// <returns>The output, (samples, …output shape). For a model with several outputs use <see cref="PredictOutputs"/>.</returns>
-    /// <exception cref="ArgumentException">The input does not fit, or the model has several outputs.</exception>
-    public Tensor Predict(Tensor x, int batchSize = 32)
+    /// <returns>The output, (samples, …output shape). For a model with several outputs use <see cref="PredictOutputs(Tensor, int)"/>.</returns>
+    /// <exception cref="ArgumentException">The input does not fit, or the model has several inputs or outputs.</exception>
+    public Tensor Predict(Tensor x, int batchSize = 32) => Predict([x], batchSize);
+
+    /// <summary>Runs a model with several inputs in inference mode over batches (Keras <c>model.predict([a, b])</c>).</summary>
+    /// <param name="x">One tensor per input, in the order of <see cref="Inputs"/>, each (samples, …that input's shape);
+    /// integer ids stay integer.</param>
+    /// <param name="batchSize">Samples per forward pass. Default 32.</param>
+    /// <returns>The output, (samples, …output shape).</returns>
+    /// <exception cref="ArgumentException">The inputs do not fit, or the model has several outputs.</exception>
+    public Tensor Predict(IReadOnlyList<Tensor> x, int batchSize = 32)
     {
         if (Built && _outputs.Count != 1)
         {
@@ -78,23 +103,27 @@ public partial class Model : nn.Module
         return PredictOutputs(x, batchSize)[0];
     }
 
-    /// <summary>Like <see cref="Predict"/>, returning every output in order (e.g. [output, state]).</summary>
-    public IReadOnlyList<Tensor> PredictOutputs(Tensor x, int batchSize = 32)
+    /// <summary>Like <see cref="Predict(Tensor, int)"/>, returning every output in order (e.g. [output, state]).</summary>
+    public IReadOnlyList<Tensor> PredictOutputs(Tensor x, int batchSize = 32) => PredictOutputs([x], batchSize);
+
+    /// <summary>Like <see cref="Predict(IReadOnlyList{Tensor}, int)"/>, returning every output in order.</summary>
+    public IReadOnlyList<Tensor> PredictOutputs(IReadOnlyList<Tensor> x, int batchSize = 32)
     {
         ArgumentNullException.ThrowIfNull(x);
+        if (x.Any(t => t is null)) throw new ArgumentNullException(nameof(x), "An input tensor is null.");
         if (batchSize < 1) throw new ArgumentException($"batchSize must be ≥ 1; received {batchSize}.", nameof(batchSize));
-        EnsureBuilt([x], nameof(x));
-        CheckInputs([x], nameof(x));
+        EnsureBuilt(x, nameof(x));
+        CheckInputs(x, nameof(x));
         using var noGrad = no_grad();
         train(false);
-        long samples = x.shape[0];
+        long samples = x[0].shape[0];
         var parts = new List<Tensor[]>();
         using (var scope = NewDisposeScope())
         {
             for (long start = 0; start < samples; start += batchSize)
             {
                 long end = Math.Min(samples, start + batchSize);
-                var (outputs, _) = Forward(PrepareInputs([x.narrow(0, start, end - start)]));
+                var (outputs, _) = Forward(PrepareInputs(x.Select(t => t.narrow(0, start, end - start)).ToArray()));
                 parts.Add(outputs.ToArray());
             }
             var results = Enumerable.Range(0, _outputs.Count)
@@ -144,62 +173,56 @@ public partial class Model : nn.Module
     /// <summary>Total scalar weights.</summary>
     public long CountParams() => _layers.Sum(l => l.CountParams());
 
-    /// <summary>A Keras-style table of layers, output shapes and parameter counts; also written to the console.</summary>
+    /// <summary>A Keras-style table of layers, output shapes and parameter counts (print it yourself). A functional
+    /// model that is not a plain chain also gets Keras's "Connected to" column.</summary>
     /// <exception cref="InvalidOperationException">The model is not built.</exception>
     public string Summary()
     {
         RequireBuilt();
+        var graph = _graph!;
+        bool connections = this is not Sequential && !graph.IsChain;
         var rows = new List<ModelSummary.Row>();
         if (this is not Sequential)
         {
-            rows.Add(new ModelSummary.Row($"{_input!.Name} (InputLayer)", Shapes.FormatBatched(_input.Shape), 0));
+            rows.AddRange(graph.Inputs.Select(input => new ModelSummary.Row(
+                $"{input.Name} (InputLayer)", Shapes.FormatBatched(input.Shape), 0, connections ? ["-"] : null)));
         }
-        foreach (var node in _nodes)
+        foreach (var node in graph.Nodes)
         {
-            var shapes = node.Layer.ComputeOutputShapes(node.Input.Shape).Select(Shapes.FormatBatched).ToArray();
+            var shapes = node.Outputs.Select(o => Shapes.FormatBatched(o.Shape)).ToArray();
             string shape = shapes.Length == 1 ? shapes[0] : $"[{string.Join(", ", shapes)}]";
-            rows.Add(new ModelSummary.Row(node.Layer.ToString(), shape, node.Layer.CountParams()));
+            rows.Add(new ModelSummary.Row(node.Layer.ToString(), shape, node.Layer.CountParams(),
+                connections ? graph.ConnectionsOf(node).ToArray() : null));
         }
         long trainable = NamedWeights.Where(w => w.Weight.Trainable).Sum(w => w.Weight.Count);
-        var text = ModelSummary.Render(Name, rows, CountParams(), trainable, ElementSize());
-        Console.Write(text);
-        return text;
+        return ModelSummary.Render(Name, rows, CountParams(), trainable, ElementSize());
     }
 
     /// <summary>Runs the graph on a batch.</summary>
     /// <param name="inputs">One batch per model input, in order, already checked and prepared.</param>
     /// <returns>The outputs and the mask that follows the first output (null without masking).</returns>
-    internal (IReadOnlyList<Tensor> Outputs, Tensor? Mask) Forward(IReadOnlyList<Tensor> inputs)
+    internal (IReadOnlyList<Tensor> Outputs, Tensor? Mask) Forward(IReadOnlyList<Tensor> inputs) => _graph!.Forward(inputs);
+
+    /// <summary>Sets the graph, names its inputs and layers uniquely, gives every layer the model's random source and
+    /// builds it.</summary>
+    /// <exception cref="ArgumentException">The graph is not valid, two layers share a name, or a layer does not fit its inputs.</exception>
+    protected void SetGraph(IReadOnlyList<Input> inputs, IReadOnlyList<SymbolicTensor> outputs)
     {
-        var values = new Dictionary<SymbolicTensor, Tensor> { [_input!] = inputs[0] };
-        var masks = new Dictionary<SymbolicTensor, Tensor?> { [_input!] = null };
-        foreach (var node in _nodes)
+        var graph = new FunctionalGraph(inputs, outputs);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var input in graph.Inputs.Where(i => i.GivenName is not null))
         {
-            var input = values[node.Input];
-            var inputMask = masks[node.Input];
-            var outputs = node.Layer.Call(input, inputMask);
-            var outputMask = node.Layer.ComputeMask(input, inputMask);
-            foreach (var symbolic in node.Outputs)
+            if (!names.Add(input.Name))
             {
-                values[symbolic] = outputs[symbolic.OutputIndex];
-                masks[symbolic] = symbolic.OutputIndex == 0 ? outputMask : null;
+                throw new ArgumentException($"Input names must be unique within a model; '{input.Name}' is used twice.", nameof(inputs));
             }
         }
-        return (_outputs.Select(o => values[o]).ToArray(), masks[_outputs[0]]);
-    }
-
-    /// <summary>Sets the graph and builds every layer in order with the model's random source.</summary>
-    protected void SetGraph(Input input, IReadOnlyList<SymbolicTensor> outputs)
-    {
-        var nodes = new List<SymbolicTensor.Node>();
-        var seen = new HashSet<SymbolicTensor.Node>();
-        foreach (var output in outputs)
+        foreach (var input in graph.Inputs.Where(i => i.GivenName is null))
         {
-            Collect(output, input, nodes, seen);
+            input.Name = UniqueName(Input.DefaultName, names);
+            names.Add(input.Name);
         }
-        using var generator = Seed is { } s ? new Generator((ulong)s) : null;
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var layer in nodes.Select(n => n.Layer).Distinct())
+        foreach (var layer in graph.Layers)
         {
             layer.Name ??= UniqueName(layer.BaseName, names);
             if (!names.Add(layer.Name))
@@ -207,18 +230,22 @@ public partial class Model : nn.Module
                 throw new ArgumentException($"Layer names must be unique within a model; '{layer.Name}' is used twice.", nameof(outputs));
             }
         }
-        foreach (var node in nodes)
+        foreach (var layer in graph.Layers)
         {
-            node.Layer.Build(node.Input.Shape, generator);
+            layer.SetRandomSource(_generator);
         }
-        foreach (var layer in nodes.Select(n => n.Layer).Distinct().Where(l => !_layers.Contains(l)))
+        foreach (var node in graph.Nodes)
+        {
+            node.Layer.Build(node.Inputs.Select(i => i.Shape).ToArray(), _generator);
+        }
+        foreach (var layer in graph.Layers.Where(l => !_layers.Contains(l)))
         {
             _layers.Add(layer);
             register_module(layer.Name!, layer);
         }
-        _input = input;
-        _outputs = outputs.ToArray();
-        _nodes = nodes;
+        _graph = graph;
+        _input = graph.Inputs[0];
+        _outputs = graph.Outputs;
     }
 
     /// <summary>Builds the graph from the first batch seen, for models declared without an input shape.</summary>
@@ -232,22 +259,10 @@ public partial class Model : nn.Module
             ReleaseTrainingState();
         }
         base.Dispose(disposing);
-    }
-
-    private static void Collect(SymbolicTensor t, Input input, List<SymbolicTensor.Node> nodes, HashSet<SymbolicTensor.Node> seen)
-    {
-        if (t.Producer is null)
+        if (disposing)
         {
-            if (!ReferenceEquals(t, input))
-            {
-                throw new ArgumentException($"Output {t} does not come from the model's input.", "outputs");
-            }
-            return;
+            _generator?.Dispose();
         }
-        if (seen.Contains(t.Producer)) return;
-        Collect(t.Producer.Input, input, nodes, seen);
-        seen.Add(t.Producer);
-        nodes.Add(t.Producer);
     }
 
     private static string UniqueName(string baseName, HashSet<string> taken)
@@ -272,35 +287,58 @@ public partial class Model : nn.Module
     /// <summary>Builds a model declared without an input shape from its first batch.</summary>
     internal void EnsureBuilt(IReadOnlyList<Tensor> inputs, string parameterName)
     {
-        if (!Built)
+        if (Built)
         {
-            var x = inputs[0];
-            if (x.dim() < 2)
-            {
-                throw new ArgumentException($"Expected a batch of inputs of rank 2 or more; received shape {Shapes.Format(x.shape)}.", parameterName);
-            }
-            BuildFrom(x.shape[1..]);
-            if (_loss is not null && _outputs.Count != 1)
-            {
-                throw new ArgumentException($"Compile supports models with one output; model '{Name}' has {_outputs.Count}.", parameterName);
-            }
+            return;
+        }
+        if (inputs.Count != 1)
+        {
+            throw new ArgumentException($"Model '{Name}' takes one input; received {inputs.Count}.", parameterName);
+        }
+        var x = inputs[0];
+        if (x.dim() < 2)
+        {
+            throw new ArgumentException($"Expected a batch of inputs of rank 2 or more; received shape {Shapes.Format(x.shape)}.", parameterName);
+        }
+        BuildFrom(x.shape[1..]);
+        if (_loss is not null && _outputs.Count != 1)
+        {
+            throw new ArgumentException($"Compile supports models with one output; model '{Name}' has {_outputs.Count}.", parameterName);
         }
     }
 
-    /// <summary>Checks each batch against the model's inputs.</summary>
+    /// <summary>Checks the batches against the model's inputs: one per input, each of the input's shape, all with
+    /// the same number of samples.</summary>
     internal void CheckInputs(IReadOnlyList<Tensor> inputs, string parameterName)
     {
-        var x = inputs[0];
-        var expected = _input!.Shape;
-        bool fits = x.dim() == expected.Length + 1 && x.shape.Skip(1).Zip(expected).All(p => p.Second < 0 || p.First == p.Second);
-        if (!fits)
+        var expected = _graph!.Inputs;
+        if (inputs.Count != expected.Count)
         {
             throw new ArgumentException(
-                $"Model '{Name}' expects input of shape {Shapes.FormatBatched(expected)}; received {Shapes.Format(x.shape)}.", parameterName);
+                $"Model '{Name}' expects {expected.Count} input(s) ({string.Join(", ", expected.Select(i => $"{i.Name} {Shapes.FormatBatched(i.Shape)}"))}); received {inputs.Count}.",
+                parameterName);
+        }
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            var x = inputs[i];
+            var shape = expected[i].Shape;
+            bool fits = x.dim() == shape.Length + 1 && x.shape.Skip(1).Zip(shape).All(p => p.Second < 0 || p.First == p.Second);
+            if (!fits)
+            {
+                string which = expected.Count == 1 ? "" : $" for input '{expected[i].Name}'";
+                throw new ArgumentException(
+                    $"Model '{Name}' expects{which} shape {Shapes.FormatBatched(shape)}; received {Shapes.Format(x.shape)}.", parameterName);
+            }
+        }
+        if (inputs.Select(x => x.shape[0]).Distinct().Count() > 1)
+        {
+            throw new ArgumentException(
+                $"Model '{Name}' needs the same number of samples in every input; received shapes {string.Join(", ", inputs.Select(x => Shapes.Format(x.shape)))}.",
+                parameterName);
         }
     }
 
-    // Floating inputs take the weights' dtype, so a float64 batch works with a float32 model.
+    // Floating inputs take the weights' dtype, so a float64 batch works with a float32 model; integer ids stay integer.
     internal IReadOnlyList<Tensor> PrepareInputs(IReadOnlyList<Tensor> inputs)
     {
         var dtype = NamedWeights.Select(w => w.Weight.Variable.dtype).FirstOrDefault(get_default_dtype());
@@ -308,5 +346,4 @@ public partial class Model : nn.Module
     }
 
     private int ElementSize() => (int)NamedWeights.Select(w => w.Weight.Variable.ElementSize).FirstOrDefault(4);
-
 }

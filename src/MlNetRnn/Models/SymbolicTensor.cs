@@ -27,19 +27,24 @@ public class SymbolicTensor
 
     public override string ToString() => $"<SymbolicTensor shape={Shapes.FormatBatched(Shape)}>";
 
-    internal static IReadOnlyList<SymbolicTensor> Produce(Layer layer, SymbolicTensor input)
+    internal static IReadOnlyList<SymbolicTensor> Produce(Layer layer, IReadOnlyList<SymbolicTensor> inputs)
     {
-        var shapes = layer.ComputeOutputShapes(input.Shape);
-        var node = new Node(layer, input);
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.Any(i => i is null))
+        {
+            throw new ArgumentNullException(nameof(inputs), $"Layer '{layer}' was applied to a null symbolic tensor.");
+        }
+        var shapes = layer.ComputeOutputShapes(inputs.Select(i => i.Shape).ToArray());
+        var node = new Node(layer, inputs.ToArray());
         node.Outputs = shapes.Select((shape, i) => new SymbolicTensor(shape, node, i)).ToArray();
         return node.Outputs;
     }
 
-    /// <summary>One application of a layer to one symbolic input, and what it produced.</summary>
-    internal sealed class Node(Layer layer, SymbolicTensor input)
+    /// <summary>One application of a layer to its symbolic inputs (one, or several for a merge), and what it produced.</summary>
+    internal sealed class Node(Layer layer, IReadOnlyList<SymbolicTensor> inputs)
     {
         public Layer Layer { get; } = layer;
-        public SymbolicTensor Input { get; } = input;
+        public IReadOnlyList<SymbolicTensor> Inputs { get; } = inputs;
         public IReadOnlyList<SymbolicTensor> Outputs { get; set; } = [];
     }
 }

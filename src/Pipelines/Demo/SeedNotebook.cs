@@ -110,7 +110,7 @@ public static class SeedNotebook
         output.WriteLine();
         output.WriteLine("== 3. The tagger ==");
         using var tagger = Tagger(seed);
-        tagger.Summary(); // prints the Keras table
+        output.Write(tagger.Summary());
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var history = tagger.Fit(x, TagTargets(), epochs: epochs, batchSize: 32, verbose: 0);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,

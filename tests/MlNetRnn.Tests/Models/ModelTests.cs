@@ -1,6 +1,5 @@
 using MlNetRnn.Layers;
 using MlNetRnn.Models;
-using MlNetRnn.Pipelines.Demo;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Tests.Models;
@@ -12,11 +11,11 @@ public sealed class ModelTests
     public void SameSeed_SameWeightsAndLossHistory()
     {
         using var scope = NewDisposeScope();
-        var x = SeedNotebook.OneHotInputs();
-        var y = SeedNotebook.TagTargets();
-        using var a = SeedNotebook.Tagger(seed: 11);
-        using var b = SeedNotebook.Tagger(seed: 11);
-        using var c = SeedNotebook.Tagger(seed: 12);
+        var x = NotebookData.OneHotInputs();
+        var y = NotebookData.TagTargets();
+        using var a = NotebookData.Tagger(seed: 11);
+        using var b = NotebookData.Tagger(seed: 11);
+        using var c = NotebookData.Tagger(seed: 12);
         Assert.IsTrue(a.GetWeights().Zip(b.GetWeights()).All(p => p.First.allclose(p.Second, rtol: 0, atol: 0)));
         Assert.IsFalse(a.GetWeights()[0].allclose(c.GetWeights()[0], rtol: 0, atol: 0));
         var ha = a.Fit(x, y, epochs: 30, batchSize: 1, verbose: 0);
@@ -41,12 +40,12 @@ public sealed class ModelTests
     public void GetSetWeights_RoundTrip()
     {
         using var scope = NewDisposeScope();
-        using var source = SeedNotebook.Tagger(seed: 1);
-        using var target = SeedNotebook.Tagger(seed: 2);
+        using var source = NotebookData.Tagger(seed: 1);
+        using var target = NotebookData.Tagger(seed: 2);
         var weights = source.GetWeights();
         CollectionAssert.AreEqual(new[] { "3x3", "3x3", "3", "3x3", "3" }, weights.Select(w => string.Join('x', w.shape)).ToArray());
         target.SetWeights(weights);
-        var x = SeedNotebook.OneHotInputs();
+        var x = NotebookData.OneHotInputs();
         Assert.IsTrue(source.Predict(x).allclose(target.Predict(x), rtol: 0, atol: 0));
         // GetWeights hands out copies: changing one does not touch the model.
         weights[0].fill_(9);
@@ -57,7 +56,7 @@ public sealed class ModelTests
     public void SetWeights_WrongCountOrShape_NamesTheWeight()
     {
         using var scope = NewDisposeScope();
-        using var model = SeedNotebook.Tagger(seed: 1);
+        using var model = NotebookData.Tagger(seed: 1);
         var weights = model.GetWeights();
         var e = Assert.ThrowsExactly<ArgumentException>(() => model.SetWeights(weights.Take(4).ToArray()));
         StringAssert.Contains(e.Message, "expects 5 weights");
@@ -76,9 +75,9 @@ public sealed class ModelTests
     public void Fit_BadInputs_SayWhatWasReceivedAndExpected()
     {
         using var scope = NewDisposeScope();
-        using var model = SeedNotebook.Tagger(seed: 1);
-        var x = SeedNotebook.OneHotInputs();
-        var y = SeedNotebook.TagTargets();
+        using var model = NotebookData.Tagger(seed: 1);
+        var x = NotebookData.OneHotInputs();
+        var y = NotebookData.TagTargets();
 
         var e = Assert.ThrowsExactly<ArgumentException>(() => model.Fit(zeros(2, 3), y, verbose: 0));
         StringAssert.Contains(e.Message, "(None, 3, 3)");
@@ -103,9 +102,9 @@ public sealed class ModelTests
     public void Fit_ReportsValidationLossAndEvaluateAgreesWithTheLoss()
     {
         using var scope = NewDisposeScope();
-        var x = SeedNotebook.OneHotInputs();
-        var y = SeedNotebook.TagTargets();
-        using var model = SeedNotebook.Tagger(seed: 5);
+        var x = NotebookData.OneHotInputs();
+        var y = NotebookData.TagTargets();
+        using var model = NotebookData.Tagger(seed: 5);
         var history = model.Fit(x, y, epochs: 3, verbose: 0, validationData: (x, y));
         Assert.HasCount(3, history.ValidationLoss);
         double evaluated = model.Evaluate(x, y);
@@ -118,13 +117,13 @@ public sealed class ModelTests
     public void Fit_Verbose_PrintsKerasStyleProgress()
     {
         using var scope = NewDisposeScope();
-        using var model = SeedNotebook.Tagger(seed: 5);
+        using var model = NotebookData.Tagger(seed: 5);
         var previous = Console.Out;
         var output = new StringWriter();
         Console.SetOut(output);
         try
         {
-            model.Fit(SeedNotebook.OneHotInputs(), SeedNotebook.TagTargets(), epochs: 2, batchSize: 1, verbose: 1);
+            model.Fit(NotebookData.OneHotInputs(), NotebookData.TagTargets(), epochs: 2, batchSize: 1, verbose: 1);
         }
         finally
         {
@@ -174,6 +173,74 @@ public sealed class ModelTests
         Assert.AreEqual(3 * 4 + 4 * 4 + 4 + 4 * 2 + 2, model.CountParams());
     }
 
+    // Found by users: a Sequential without an inputShape builds inside Fit's data checks; its weights were freed when
+    // that dispose scope closed, and the first Adam step threw "Tensor invalid -- empty handle".
+    [TestMethod]
+    [DataRow("fit")]
+    [DataRow("predict")]
+    [DataRow("evaluate")]
+    public void Sequential_BuiltOnFirstUse_KeepsItsWeights(string firstUse)
+    {
+        using var scope = NewDisposeScope();
+        using var g = new Generator(3);
+        var x = randn([8, 5, 4], generator: g);
+        var y = randint(0, 3, [8, 5], generator: g);
+        using var model = new Sequential(seed: 2);
+        model.Add(new SimpleRNN(6, returnSequences: true));
+        model.Add(new TimeDistributed(new Dense(3, activation: "softmax")));
+        model.Compile(loss: "sparse_categorical_crossentropy", optimizer: "adam");
+        switch (firstUse)
+        {
+            case "fit": model.Fit(x, y, epochs: 2, batchSize: 4, verbose: 0); break;
+            case "predict": model.Predict(x); break;
+            default: model.Evaluate(x, y); break;
+        }
+        Assert.IsTrue(model.Built);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        var before = model.GetWeights();
+        var history = model.Fit(x, y, epochs: 3, batchSize: 4, verbose: 0);
+        Assert.HasCount(3, history.Loss);
+        Assert.IsTrue(history.Loss.All(double.IsFinite));
+        Assert.IsFalse(before[0].allclose(model.GetWeights()[0]), "training changed the kernel");
+        CollectionAssert.AreEqual(new long[] { 8, 5, 3 }, model.Predict(x).shape);
+    }
+
+    [TestMethod]
+    public void Layer_BuiltInsideAScope_OutlivesIt()
+    {
+        var layer = new Dense(2);
+        using (NewDisposeScope())
+        {
+            layer.Build([3], null);
+        }
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        using var scope = NewDisposeScope();
+        CollectionAssert.AreEqual(new long[] { 3, 2 }, layer.Weights[0].Read().shape);
+        CollectionAssert.AreEqual(new long[] { 1, 2 }, layer.Call(ones(1, 3))[0].shape);
+    }
+
+    [TestMethod]
+    public void Summary_ReturnsTheTableWithoutPrinting()
+    {
+        using var model = NotebookData.Tagger(seed: 1);
+        var previous = Console.Out;
+        var console = new StringWriter();
+        Console.SetOut(console);
+        string summary;
+        try
+        {
+            summary = model.Summary();
+        }
+        finally
+        {
+            Console.SetOut(previous);
+        }
+        Assert.AreEqual("", console.ToString());
+        StringAssert.Contains(summary, "Total params: 33 (132.00 B)");
+    }
+
     [TestMethod]
     public void Embedding_IdsOutOfRange_AreRejected()
     {
@@ -205,9 +272,9 @@ public sealed class ModelTests
     public void Memory_StaysFlatOverManyEpochs()
     {
         using var scope = NewDisposeScope();
-        var x = SeedNotebook.OneHotInputs();
-        var y = SeedNotebook.TagTargets();
-        using var model = SeedNotebook.Tagger(seed: 1);
+        var x = NotebookData.OneHotInputs();
+        var y = NotebookData.TagTargets();
+        using var model = NotebookData.Tagger(seed: 1);
         model.Fit(x, y, epochs: 10, verbose: 0);
         long before = LiveTensors();
         model.Fit(x, y, epochs: 10_000, verbose: 0);

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using MlNetRnn.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -6,9 +7,10 @@ using static TorchSharp.torch;
 namespace MlNetRnn.Layers;
 
 /// <summary>
-/// Keras <c>Embedding</c>: maps integer ids to dense vectors. Input (batch, time) of ids in [0, inputDim);
-/// output (batch, time, outputDim). Weight: embeddings (inputDim, outputDim). With <c>maskZero</c>, id 0 is
-/// padding and the layer emits a mask that later layers (SimpleRNN, the loss) respect.
+/// Keras <c>Embedding</c>: maps integer ids to dense vectors. Input (batch, time) of ids in [0, inputDim), or any
+/// rank, e.g. (batch, time, chars); output (batch, …, outputDim). Weight: embeddings (inputDim, outputDim). With
+/// <c>maskZero</c>, id 0 is padding and the layer emits a mask shaped like its input ((batch, time), or
+/// (batch, time, chars)) that later layers (recurrent layers, TimeDistributed, pooling, the loss) respect.
 /// </summary>
 public sealed class Embedding : Layer
 {
@@ -20,7 +22,7 @@ public sealed class Embedding : Layer
     /// <param name="outputDim">Vector size. Must be positive.</param>
     /// <param name="maskZero">Treat id 0 as padding. Default false.</param>
     /// <param name="embeddingsInitializer">Default <c>uniform</c> (U(−0.05, 0.05)).</param>
-    /// <param name="inputShape">Per-sample input shape (time); time may be −1. Default none.</param>
+    /// <param name="inputShape">Per-sample input shape, e.g. (time) or (time, chars); sizes may be −1. Default none.</param>
     /// <param name="name">Layer name. Default: given by the model (<c>embedding</c>, …).</param>
     public Embedding(int inputDim, int outputDim, bool maskZero = false, string embeddingsInitializer = "uniform",
         long[]? inputShape = null, string? name = null)
@@ -36,11 +38,36 @@ public sealed class Embedding : Layer
     public int OutputDim { get; }
     public bool MaskZero { get; }
 
-    protected override int? InputRank => 1;
+    /// <summary>Rebuilds the layer from <see cref="GetConfig"/>'s object (Keras keys; absent keys take Keras's defaults).</summary>
+    /// <exception cref="InvalidDataException">A key is missing or has the wrong type.</exception>
+    /// <exception cref="ArgumentException">A value is out of range.</exception>
+    public static Embedding FromConfig(LayerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new Embedding(
+            config.Int("input_dim"),
+            config.Int("output_dim"),
+            config.Bool("mask_zero", false),
+            config.String("embeddings_initializer", "uniform")!,
+            config.InputShape,
+            config.Name);
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["input_dim"] = InputDim;
+        config["output_dim"] = OutputDim;
+        config["embeddings_initializer"] = _initializer.Name;
+        config["mask_zero"] = MaskZero;
+        return config;
+    }
+
+    protected override int? InputRank => null;
 
     public override IReadOnlyList<LayerWeight> Weights => _weights;
 
-    protected override IReadOnlyList<long[]> OutputShapes(long[] inputShape) => [[inputShape[0], OutputDim]];
+    protected override IReadOnlyList<long[]> OutputShapes(long[] inputShape) => [[.. inputShape, OutputDim]];
 
     protected override void CreateWeights(long[] inputShape, Generator? generator)
     {
@@ -66,9 +93,10 @@ public sealed class Embedding : Layer
                     $"Layer '{Name}' (Embedding) takes ids in [0, {InputDim - 1}]; received ids in [{min}, {max}].", nameof(inputs));
             }
         }
-        var vectors = _embeddings!.index_select(0, ids.flatten()).reshape(ids.shape[0], ids.shape[1], OutputDim);
+        var vectors = _embeddings!.index_select(0, ids.flatten()).reshape([.. ids.shape, OutputDim]);
         return [vectors.MoveToOuterDisposeScope()];
     }
 
+    /// <summary>With <see cref="MaskZero"/>, true where the id is not 0, shaped like the ids; otherwise the input mask.</summary>
     public override Tensor? ComputeMask(Tensor inputs, Tensor? mask) => MaskZero ? inputs.ne(0) : mask;
 }

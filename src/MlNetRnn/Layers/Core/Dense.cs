@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using MlNetRnn.Training;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -44,6 +45,33 @@ public sealed class Dense : Layer
     public int Units { get; }
     public Activation Activation { get; }
     public bool UseBias { get; }
+
+    /// <summary>Rebuilds the layer from <see cref="GetConfig"/>'s object (Keras keys; absent keys take Keras's defaults).</summary>
+    /// <exception cref="InvalidDataException">A key is missing or has the wrong type.</exception>
+    /// <exception cref="ArgumentException">A value is out of range (e.g. an unknown activation).</exception>
+    public static Dense FromConfig(LayerConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new Dense(
+            config.Int("units"),
+            config.String("activation", "linear"),
+            config.Bool("use_bias", true),
+            config.String("kernel_initializer", "glorot_uniform")!,
+            config.String("bias_initializer", "zeros")!,
+            config.InputShape,
+            config.Name);
+    }
+
+    public override JsonObject GetConfig()
+    {
+        var config = base.GetConfig();
+        config["units"] = Units;
+        config["activation"] = Activation.Name;
+        config["use_bias"] = UseBias;
+        config["kernel_initializer"] = _kernelInitializer.Name;
+        config["bias_initializer"] = _biasInitializer.Name;
+        return config;
+    }
 
     protected override int? InputRank => null;
 
