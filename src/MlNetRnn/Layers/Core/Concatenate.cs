@@ -11,8 +11,9 @@ namespace MlNetRnn.Layers;
 /// <remarks>
 /// Mask: null when no input has one; otherwise each input's mask (all true for an unmasked input) is widened to
 /// its input's shape, the widened masks are concatenated along the axis and reduced over the last axis with
-/// logical AND, as in Keras 2 (tf.keras). For the usual (batch, time) masks and the default axis a step is real
-/// when it is real in every input. (Keras 3 reduces with OR; the two agree whenever the inputs' masks agree.)
+/// logical OR, as in Keras 3. For the usual (batch, time) masks and the default axis a step is real when it is real
+/// in any input (an unmasked input makes every step real). (Keras 2 reduced with AND; the two agree whenever the
+/// inputs' masks agree, as a word branch and its character branch do.)
 /// </remarks>
 public sealed class Concatenate : Merge
 {
@@ -95,7 +96,7 @@ public sealed class Concatenate : Merge
             _ when mask.dim() < input.dim() => mask.to_type(ScalarType.Bool).unsqueeze(-1).expand(input.shape),
             _ => mask.to_type(ScalarType.Bool),
         }).ToArray();
-        return cat(widened, SampleAxis((int)inputs[0].dim() - 1) + 1).all(-1).MoveToOuterDisposeScope();
+        return cat(widened, SampleAxis((int)inputs[0].dim() - 1) + 1).any(-1).MoveToOuterDisposeScope();
     }
 
     // The axis within the per-sample shape of the given rank.

@@ -34,7 +34,7 @@ public sealed class ConcatenateTests
     }
 
     [TestMethod]
-    public void Mask_IsTheLogicalAndOfTheInputMasks()
+    public void Mask_IsTheLogicalOrOfTheInputMasks_AsInKeras3()
     {
         using var scope = NewDisposeScope();
         var concatenate = new Concatenate();
@@ -42,8 +42,11 @@ public sealed class ConcatenateTests
         var left = tensor(new[] { true, true, true, false }).reshape(1, 4);
         var right = tensor(new[] { true, false, true, true }).reshape(1, 4);
         Assert.IsNull(concatenate.ComputeMask(inputs, [null, null]));
-        CollectionAssert.AreEqual(new[] { true, false, true, false }, concatenate.ComputeMask(inputs, [left, right])!.data<bool>().ToArray());
-        CollectionAssert.AreEqual(new[] { true, true, true, false }, concatenate.ComputeMask(inputs, [left, null])!.data<bool>().ToArray());
+        var shorter = tensor(new[] { true, false, false, false }).reshape(1, 4);
+        CollectionAssert.AreEqual(new[] { true, true, true, false }, concatenate.ComputeMask(inputs, [left, shorter])!.data<bool>().ToArray());
+        CollectionAssert.AreEqual(new[] { true, true, true, true }, concatenate.ComputeMask(inputs, [left, right])!.data<bool>().ToArray());
+        // An unmasked input counts as all real.
+        CollectionAssert.AreEqual(new[] { true, true, true, true }, concatenate.ComputeMask(inputs, [left, null])!.data<bool>().ToArray());
         // Along time the masks are joined end to end.
         var alongTime = new Concatenate(axis: 1).ComputeMask([zeros(1, 4, 2), zeros(1, 4, 2)], [left, null])!;
         CollectionAssert.AreEqual(new[] { true, true, true, false, true, true, true, true }, alongTime.data<bool>().ToArray());
