@@ -2,7 +2,7 @@ using MlNetRnn.Layers;
 using MlNetRnn.Models;
 using static TorchSharp.torch;
 
-namespace MlNetRnn.Tests.Layers;
+namespace MlNetRnn.Tests.Layers.Recurrent;
 
 [TestClass]
 public sealed class SimpleRNNTests
@@ -107,7 +107,8 @@ public sealed class SimpleRNNTests
         var alone = model.PredictOutputs(tensor(new long[] { 3, 7, 2 }).reshape(1, 3));
         Assert.IsTrue(outputs[1][0].allclose(alone[1][0], rtol: 0, atol: 1e-6), "final state of the padded row");
         Assert.IsTrue(outputs[0][0, ..3].allclose(alone[0][0], rtol: 0, atol: 1e-6), "real steps");
-        Assert.AreEqual(0f, outputs[0][0, 3..].abs().sum().item<float>(), "padding outputs are zero");
+        // Keras (zero_output_for_mask=False): padding steps repeat the last real output.
+        Assert.IsTrue(outputs[0][0, 3..].allclose(outputs[0][0, 2].expand(2, 5), rtol: 0, atol: 0), "padding repeats the last real output");
         Assert.IsTrue(outputs[1][1].allclose(outputs[0][1, -1], rtol: 0, atol: 1e-6), "unpadded row");
     }
 
@@ -128,7 +129,7 @@ public sealed class SimpleRNNTests
     [TestMethod]
     public void MaskWithHoles_SkipsMaskedStepsAsKerasDoes()
     {
-        // Keras: a masked step keeps the state and outputs zero. Row [x1, x2(masked), x3] must equal [x1, x3].
+        // Keras: a masked step keeps the state and repeats the previous output. Row [x1, x2(masked), x3] must equal [x1, x3].
         using var scope = NewDisposeScope();
         var rnn = new SimpleRNN(4, returnSequences: true, returnState: true);
         using var model = Functional(rnn, -1, 3);
@@ -139,7 +140,7 @@ public sealed class SimpleRNNTests
         var without = rnn.Call(x.index_select(1, tensor(new long[] { 0, 2 })));
         Assert.IsTrue(withHole[1].allclose(without[1], rtol: 0, atol: 1e-6), "state skips the hole");
         Assert.IsTrue(withHole[0][0, 2].allclose(without[0][0, 1], rtol: 0, atol: 1e-6), "output after the hole");
-        Assert.AreEqual(0f, withHole[0][0, 1].abs().sum().item<float>(), "masked step outputs zero");
+        Assert.IsTrue(withHole[0][0, 1].allclose(withHole[0][0, 0], rtol: 0, atol: 0), "masked step repeats the previous output");
     }
 
     [TestMethod]

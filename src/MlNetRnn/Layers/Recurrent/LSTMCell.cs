@@ -1,0 +1,103 @@
+using MlNetRnn.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MlNetRnn.Layers;
+
+/// <summary>
+/// Keras <c>LSTMCell</c>. Gates in Keras order [i f c o]: with z = x_t·kernel + h_{t−1}·recurrent_kernel + bias,
+/// i = σ(z_i), f = σ(z_f), c_t = f·c_{t−1} + i·activation(z_c), o = σ(z_o), h_t = o·activation(c_t)
+/// (σ is <see cref="RecurrentActivation"/>). Weights: kernel (features, 4·units), recurrent_kernel (units, 4·units),
+/// bias (4·units). State: [h, c], each (batch, units); the output is h.
+/// </summary>
+/// <remarks>The weights live in a libtorch <c>nn.LSTM</c>, whose gate order (i f g o) is Keras's; they are only
+/// transposed. libtorch's second bias is held at zero and out of training.</remarks>
+public sealed class LSTMCell : RecurrentCell
+{
+    private TorchSharp.Modules.LSTM? _lstm;
+    private Tensor? _inputWeight;      // (4·units, features): kernel transposed
+    private Tensor? _recurrentWeight;  // (4·units, units): recurrent_kernel transposed
+    private Tensor? _bias;             // (4·units)
+    private LayerWeight[] _weights = [];
+
+    internal LSTMCell(int units, string activation, string recurrentActivation, bool useBias, string kernelInitializer,
+        string recurrentInitializer, string biasInitializer, bool unitForgetBias)
+        : base("lstm_cell", units, activation, useBias, kernelInitializer, recurrentInitializer, biasInitializer)
+    {
+        RecurrentActivation = Activation.Get(recurrentActivation, nameof(recurrentActivation));
+        UnitForgetBias = unitForgetBias;
+    }
+
+    /// <summary>The gates' non-linearity (Keras <c>recurrent_activation</c>).</summary>
+    public Activation RecurrentActivation { get; }
+
+    /// <summary>Whether the forget gate's bias starts at one (the rest from the bias initializer).</summary>
+    public bool UnitForgetBias { get; }
+
+    public override int StateCount => 2;
+
+    public override IReadOnlyList<LayerWeight> Weights => _weights;
+
+    internal override int GateCount => 4;
+
+    internal override bool HasFusedKernel => Activation.Name == "tanh" && RecurrentActivation.Name == "sigmoid";
+
+    internal override void Build(long features, Generator? generator)
+    {
+        _lstm = nn.LSTM(features, Units, bias: UseBias, batchFirst: true);
+        register_module("lstm", _lstm);
+        var parameters = _lstm.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        _inputWeight = parameters["weight_ih_l0"];
+        _recurrentWeight = parameters["weight_hh_l0"];
+        var (kernel, recurrentKernel) = DrawKernels(features, generator);
+        _inputWeight.copy_(kernel.t());
+        _recurrentWeight.copy_(recurrentKernel.t());
+        var weights = new List<LayerWeight>
+        {
+            new("kernel", _inputWeight, transposed: true),
+            new("recurrent_kernel", _recurrentWeight, transposed: true),
+        };
+        if (UseBias)
+        {
+            _bias = parameters["bias_ih_l0"];
+            _bias.copy_(UnitForgetBias
+                ? cat([BiasInitializer.Draw([Units], generator), ones(Units), BiasInitializer.Draw([2L * Units], generator)])
+                : BiasInitializer.Draw([4L * Units], generator));
+            weights.Add(new LayerWeight("bias", _bias, transposed: false));
+            FreezeAtZero(parameters["bias_hh_l0"]);
+        }
+        _weights = weights.ToArray();
+    }
+
+    internal override (Tensor Output, Tensor[] States) Step(Tensor input, IReadOnlyList<Tensor> states, GateDropout? dropout)
+    {
+        var (h, c) = (states[0], states[1]);
+        var z = GateProjection(input, _inputWeight!.t(), dropout?.Input) + GateProjection(h, _recurrentWeight!.t(), dropout?.Recurrent);
+        if (_bias is not null)
+        {
+            z = z + _bias;
+        }
+        var gates = z.chunk(4, 1);
+        var i = RecurrentActivation.Apply(gates[0]);
+        var f = RecurrentActivation.Apply(gates[1]);
+        var carry = f * c + i * Activation.Apply(gates[2]);
+        var o = RecurrentActivation.Apply(gates[3]);
+        var next = o * Activation.Apply(carry);
+        return (next, [next, carry]);
+    }
+
+    internal override (Tensor Sequence, Tensor[] States) RunFused(Tensor inputs, Tensor? lengths)
+    {
+        if (lengths is null)
+        {
+            var (sequence, h, c) = _lstm!.call(inputs);
+            return (sequence, [h[0], c[0]]);
+        }
+        using var packed = Pack(inputs, lengths);
+        var (output, hn, cn) = _lstm!.call(packed);
+        using (output)
+        {
+            return (Unpack(output, inputs.shape[1]), [hn[0], cn[0]]);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using MlNetRnn.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.utils.rnn;
+
+namespace MlNetRnn.Layers;
+
+/// <summary>
+/// One time step of a recurrent layer (Keras's <c>SimpleRNNCell</c>, <c>LSTMCell</c>, <c>GRUCell</c>): it owns the
+/// weights, and maps an input (batch, features) and a state of <see cref="StateCount"/> tensors, each (batch, units),
+/// to an output (batch, units) and the next state. The <see cref="RNN"/> layer around it handles masks, direction,
+/// dropout masks and the choice between the fused libtorch kernel and the step loop.
+/// </summary>
+public abstract class RecurrentCell : nn.Module
+{
+    private protected RecurrentCell(string name, int units, string activation, bool useBias,
+        string kernelInitializer, string recurrentInitializer, string biasInitializer)
+        : base(name)
+    {
+        Units = units;
+        Activation = Activation.Get(activation, nameof(activation));
+        UseBias = useBias;
+        KernelInitializer = Initializer.Get(kernelInitializer, nameof(kernelInitializer));
+        RecurrentInitializer = Initializer.Get(recurrentInitializer, nameof(recurrentInitializer));
+        BiasInitializer = Initializer.Get(biasInitializer, nameof(biasInitializer));
+    }
+
+    /// <summary>Size of the output and of each state tensor.</summary>
+    public int Units { get; }
+
+    /// <summary>The output non-linearity (Keras <c>activation</c>).</summary>
+    public Activation Activation { get; }
+
+    /// <summary>Whether the cell adds a bias.</summary>
+    public bool UseBias { get; }
+
+    /// <summary>Initializer of <c>kernel</c>.</summary>
+    public Initializer KernelInitializer { get; }
+
+    /// <summary>Initializer of <c>recurrent_kernel</c>.</summary>
+    public Initializer RecurrentInitializer { get; }
+
+    /// <summary>Initializer of <c>bias</c>.</summary>
+    public Initializer BiasInitializer { get; }
+
+    /// <summary>How many tensors the state holds: 1 (h), or 2 for an LSTM (h, c).</summary>
+    public abstract int StateCount { get; }
+
+    /// <summary>Whether the weights exist.</summary>
+    public bool Built => Weights.Count > 0;
+
+    /// <summary>The weights in Keras order and layout (empty before the layer is built).</summary>
+    public abstract IReadOnlyList<LayerWeight> Weights { get; }
+
+    /// <summary>How many gate blocks the kernel has (1, 4 for an LSTM, 3 for a GRU): with recurrent dropout each gate
+    /// gets its own dropout masks, as in Keras's per-gate implementation.</summary>
+    internal abstract int GateCount { get; }
+
+    /// <summary>Whether libtorch's fused kernel computes exactly this cell's recurrence (depends on the configuration only).</summary>
+    internal abstract bool HasFusedKernel { get; }
+
+    /// <summary>Creates the weights for inputs of <paramref name="features"/> features (called once, under no_grad).</summary>
+    internal abstract void Build(long features, Generator? generator);
+
+    /// <summary>One step without dropout.</summary>
+    /// <param name="input">x_t, shape (batch, features).</param>
+    /// <param name="states">The previous state: <see cref="StateCount"/> tensors, each (batch, units).</param>
+    /// <returns>The step's output (batch, units) and the next state.</returns>
+    /// <exception cref="InvalidOperationException">The layer is not built yet.</exception>
+    public (Tensor Output, Tensor[] States) Step(Tensor input, IReadOnlyList<Tensor> states)
+    {
+        RequireBuilt();
+        if (states.Count != StateCount)
+        {
+            throw new ArgumentException($"The cell's state has {StateCount} tensor(s); received {states.Count}.", nameof(states));
+        }
+        return Step(input, states, null);
+    }
+
+    /// <summary>One step with optional per-gate dropout masks (Keras applies them to the input and to h).</summary>
+    internal abstract (Tensor Output, Tensor[] States) Step(Tensor input, IReadOnlyList<Tensor> states, GateDropout? dropout);
+
+    /// <summary>Runs libtorch's kernel over a whole batch (only when <see cref="HasFusedKernel"/>).</summary>
+    /// <param name="inputs">(batch, time, features).</param>
+    /// <param name="lengths">Real steps per row (each ≥ 1), padding after them; null when every row is full.</param>
+    /// <returns>The outputs (batch, time, units), meaningful at real steps, and the state after each row's last real step.</returns>
+    internal abstract (Tensor Sequence, Tensor[] States) RunFused(Tensor inputs, Tensor? lengths);
+
+    /// <summary>Packs right-padded rows for a libtorch kernel, so that each row's final state is taken at its last real step.</summary>
+    private protected static PackedSequence Pack(Tensor inputs, Tensor lengths) =>
+        pack_padded_sequence(inputs, lengths.cpu(), batch_first: true, enforce_sorted: false);
+
+    /// <summary>The outputs of a packed run back as (batch, time, units), zero after each row's length.</summary>
+    private protected static Tensor Unpack(PackedSequence packed, long time)
+    {
+        var (sequence, lengths) = pad_packed_sequence(packed, batch_first: true, total_length: time);
+        lengths.Dispose();
+        return sequence;
+    }
+
+    /// <summary>
+    /// Projects x (batch, in) by a kernel (in, gates·units) in Keras layout. With masks (gates, batch, in), gate g's
+    /// block sees x ⊙ masks[g] (Keras's per-gate dropout).
+    /// </summary>
+    private protected static Tensor GateProjection(Tensor x, Tensor kernel, Tensor? masks)
+    {
+        if (masks is null)
+        {
+            return x.matmul(kernel);
+        }
+        long gates = masks.shape[0];
+        var perGate = kernel.reshape(kernel.shape[0], gates, -1).permute(1, 0, 2);   // (gates, in, units)
+        return (x.unsqueeze(0) * masks).bmm(perGate).permute(1, 0, 2).reshape(x.shape[0], -1);
+    }
+
+    /// <summary>The Keras-layout initial kernel, recurrent kernel (drawn over their whole Keras shapes, as Keras does).</summary>
+    private protected (Tensor Kernel, Tensor RecurrentKernel) DrawKernels(long features, Generator? generator) =>
+        (KernelInitializer.Draw([features, GateCount * Units], generator),
+         RecurrentInitializer.Draw([Units, GateCount * Units], generator));
+
+    private protected void RequireBuilt()
+    {
+        if (!Built)
+        {
+            throw new InvalidOperationException($"The {GetType().Name} has not been built yet: build its layer (or the layer's model) first.");
+        }
+    }
+
+    // Holds libtorch's second bias at zero and out of training: Keras cells have one bias.
+    private protected static void FreezeAtZero(Tensor secondBias)
+    {
+        secondBias.zero_();
+        secondBias.requires_grad = false;
+    }
+}
