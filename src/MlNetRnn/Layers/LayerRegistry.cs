@@ -17,7 +17,10 @@ public static class LayerRegistry
         ["Conv1D"] = Conv1D.FromConfig,
         ["GlobalMaxPooling1D"] = GlobalMaxPooling1D.FromConfig,
         ["TimeDistributed"] = config => TimeDistributed.FromConfig(config, FromJson),
-        // MERGE: the recurrent layers join here (SimpleRNN, LSTM, GRU, and Bidirectional with FromJson for its layer).
+        ["SimpleRNN"] = SimpleRNN.FromConfig,
+        ["LSTM"] = LSTM.FromConfig,
+        ["GRU"] = GRU.FromConfig,
+        ["Bidirectional"] = config => Bidirectional.FromConfig(config, FromJson),
     };
 
     /// <summary>The class names <see cref="FromJson"/> knows, e.g. <c>Dense</c>.</summary>

@@ -35,6 +35,8 @@ public sealed class LayerRegistryTests
         [
             new Dense(3), new Embedding(4, 2), new Dropout(0.5), new Concatenate(), new Conv1D(2, 3),
             new GlobalMaxPooling1D(), new TimeDistributed(new TimeDistributed(new Dense(1))),
+            new SimpleRNN(2), new LSTM(3, returnSequences: true), new GRU(2, resetAfter: false),
+            new Bidirectional(new LSTM(2, returnSequences: true), mergeMode: "sum"),
         ];
         CollectionAssert.AreEquivalent(LayerRegistry.ClassNames.ToArray(), layers.Select(l => l.TypeName).ToArray());
         foreach (var layer in layers)
