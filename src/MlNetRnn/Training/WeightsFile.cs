@@ -94,6 +94,10 @@ public static class WeightsFile
                     elements = checked(elements * shape[d]);
                 }
                 long bytes = checked(elements * elementSize);
+                if (bytes > int.MaxValue)
+                {
+                    throw new InvalidDataException($"Weight '{name}' in '{path}' declares {bytes} bytes; one weight is limited to 2 GB (size check).");
+                }
                 if (bytes > stream.Length - stream.Position)
                 {
                     throw new InvalidDataException(

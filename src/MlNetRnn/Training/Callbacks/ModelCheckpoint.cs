@@ -16,7 +16,7 @@ public sealed partial class ModelCheckpoint : Callback
     private readonly bool _maximize;
     private double _best;
 
-    /// <param name="filePath">Where to write; may contain placeholders (see the class remarks).</param>
+    /// <param name="filepath">Where to write; may contain placeholders (see the class remarks).</param>
     /// <param name="monitor">The value compared with <paramref name="saveBestOnly"/>. Default <c>val_loss</c>.</param>
     /// <param name="saveBestOnly">Write only when the monitored value improved on the best so far. Default false.</param>
     /// <param name="saveWeightsOnly">Write only the weights. Default false (the whole model).</param>
@@ -24,20 +24,20 @@ public sealed partial class ModelCheckpoint : Callback
     /// <param name="initialValueThreshold">The value to beat at first with <paramref name="saveBestOnly"/>. Default none.</param>
     /// <param name="verbose">1 prints each save. Default 0.</param>
     /// <exception cref="ArgumentException">An empty path, a malformed placeholder, or an unknown mode.</exception>
-    public ModelCheckpoint(string filePath, string monitor = "val_loss", bool saveBestOnly = false, bool saveWeightsOnly = false,
+    public ModelCheckpoint(string filepath, string monitor = "val_loss", bool saveBestOnly = false, bool saveWeightsOnly = false,
         string mode = "auto", double? initialValueThreshold = null, int verbose = 0)
     {
-        ArgumentException.ThrowIfNullOrWhiteSpace(filePath);
+        ArgumentException.ThrowIfNullOrWhiteSpace(filepath);
         MonitorMode.CheckMonitor(monitor);
-        foreach (Match m in Placeholder().Matches(filePath))
+        foreach (Match m in Placeholder().Matches(filepath))
         {
             if (m.Groups[2].Success && !KnownFormat().IsMatch(m.Groups[2].Value))
             {
                 throw new ArgumentException(
-                    $"Placeholder '{m.Value}' in filePath has format '{m.Groups[2].Value}'; expected d, 0Nd or .Nf (e.g. {{epoch:02d}}, {{val_loss:.2f}}).", nameof(filePath));
+                    $"Placeholder '{m.Value}' in filepath has format '{m.Groups[2].Value}'; expected d, 0Nd or .Nf (e.g. {{epoch:02d}}, {{val_loss:.2f}}).", nameof(filepath));
             }
         }
-        FilePath = filePath;
+        FilePath = filepath;
         Monitor = monitor;
         SaveBestOnly = saveBestOnly;
         SaveWeightsOnly = saveWeightsOnly;
@@ -76,7 +76,7 @@ public sealed partial class ModelCheckpoint : Callback
         double value = key == "epoch" ? epoch + 1
             : logs.TryGetValue(key, out double v) ? v
             : throw new ArgumentException(
-                $"filePath names '{{{key}}}' but the epoch's logs hold only: {string.Join(", ", logs.Keys.Prepend("epoch"))}.", nameof(FilePath));
+                $"filepath names '{{{key}}}' but the epoch's logs hold only: {string.Join(", ", logs.Keys.Prepend("epoch"))}.", nameof(FilePath));
         string format = m.Groups[2].Success ? m.Groups[2].Value : "";
         var fixedPoint = Regex.Match(format, @"^\.(\d+)f$");
         if (fixedPoint.Success) return value.ToString("F" + fixedPoint.Groups[1].Value, CultureInfo.InvariantCulture);
