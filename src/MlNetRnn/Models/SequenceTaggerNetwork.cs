@@ -30,6 +30,8 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
         _model.Add(new SimpleRNN(hyperParameters.Units, returnSequences: true));
         _model.Add(new TimeDistributed(new Dense(tags.Length, activation: "softmax")));
         _model.Compile(new SparseCategoricalCrossentropy(), new Adam(hyperParameters.LearningRate));
+        // Inference mode from the start (a loaded network is never trained); training switches it on and off again.
+        _model.FreezeForInference();
     }
 
     /// <summary>Tag names in class-index order (ordinal sort of the training tags).</summary>
@@ -51,11 +53,12 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
     /// <param name="devTokens">Optional dev sentences, for <see cref="EpochReport.DevAccuracy"/>.</param>
     /// <param name="devTags">Their tags.</param>
     /// <param name="onEpoch">Called after each epoch.</param>
+    /// <param name="cancellationToken">Checked between batches; cancelling throws <see cref="OperationCanceledException"/>. Default none.</param>
     /// <exception cref="ArgumentException">No sentences; an empty sentence; a sentence whose tokens and tags differ in length (named by index).</exception>
     public static SequenceTaggerNetwork Train(
         IReadOnlyList<string[]> tokens, IReadOnlyList<string[]> tags, SequenceTaggerHyperParameters hyperParameters,
         IReadOnlyList<string[]>? devTokens = null, IReadOnlyList<string[]>? devTags = null,
-        Action<EpochReport>? onEpoch = null)
+        Action<EpochReport>? onEpoch = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(hyperParameters);
         hyperParameters.Validate();
@@ -74,7 +77,7 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
         var network = new SequenceTaggerNetwork(vocabulary, tagNames, hyperParameters);
         try
         {
-            network.Fit(tokens, tags, devTokens, devTags, onEpoch);
+            network.Fit(tokens, tags, devTokens, devTags, onEpoch, cancellationToken);
             return network;
         }
         catch
@@ -84,7 +87,8 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
         }
     }
 
-    /// <summary>Tags sentences, batched by length. Thread-safe; unseen tokens use the out-of-vocabulary id.
+    /// <summary>Tags sentences, batched by length. Thread-safe (the network is frozen for inference once, so calls share
+    /// no mutable state); unseen tokens use the out-of-vocabulary id.
     /// An empty sentence gives empty arrays.</summary>
     public SentenceTagging[] Predict(IReadOnlyList<string[]> sentences)
     {
@@ -102,7 +106,7 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
             using (batch)
             using (NewDisposeScope())
             {
-                var probabilities = _model.Predict(batch.Ids, batch.Rows.Length).contiguous();
+                var probabilities = _model.Infer(batch.Ids).contiguous();
                 var data = probabilities.data<float>().ToArray();
                 long time = probabilities.shape[1];
                 for (int b = 0; b < batch.Rows.Length; b++)
@@ -132,7 +136,8 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
     public void Dispose() => _model.Dispose();
 
     private void Fit(IReadOnlyList<string[]> tokens, IReadOnlyList<string[]> tags,
-        IReadOnlyList<string[]>? devTokens, IReadOnlyList<string[]>? devTags, Action<EpochReport>? onEpoch)
+        IReadOnlyList<string[]>? devTokens, IReadOnlyList<string[]>? devTags, Action<EpochReport>? onEpoch,
+        CancellationToken cancellationToken)
     {
         var hp = HyperParameters;
         var tagIndex = _tags.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i, StringComparer.Ordinal);
@@ -144,71 +149,78 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
         var batches = PaddedBatch.Create(ids, labels, hp.BatchSize, hp.RareTokenDropout > 0 ? rareIds.Contains : null);
         try
         {
-            var shuffler = new Random(hp.Seed);
-            using var dropoutGenerator = new Generator((ulong)hp.Seed);
-            var clock = Stopwatch.StartNew();
-            var best = new BestEpoch(hp.EarlyStoppingPatience > 0 && devTokens is not null ? hp.EarlyStoppingPatience : 0);
-            for (int epoch = 1; epoch <= hp.Epochs && !best.ShouldStop(epoch); epoch++)
+            using var source = new TrainingBatches(batches, hp.Seed, hp.RareTokenDropout);
+            var callbacks = new List<Callback>();
+            if (devTokens is not null)
             {
-                double lossSum = 0;
-                long tokenCount = 0;
-                var order = Enumerable.Range(0, batches.Count).ToArray();
-                shuffler.Shuffle(order);
-                foreach (int b in order)
+                callbacks.Add(new DevAccuracy(this, devTokens, devTags!));
+                if (hp.EarlyStoppingPatience > 0)
                 {
-                    var batch = batches[b];
-                    using var scope = NewDisposeScope();
-                    var x = batch.Ids;
-                    if (batch.RareTokens is { } rare)
-                    {
-                        var drop = rare.logical_and(rand(rare.shape, generator: dropoutGenerator).lt(hp.RareTokenDropout));
-                        x = x.masked_fill(drop, Vocabulary.OutOfVocabularyId);
-                    }
-                    lossSum += _model.TrainOnBatch(x, batch.Tags!) * batch.TokenCount;
-                    tokenCount += batch.TokenCount;
+                    callbacks.Add(new EarlyStopping("val_accuracy", patience: hp.EarlyStoppingPatience, mode: "max", restoreBestWeights: true));
                 }
-                double? devAccuracy = devTokens is null ? null : Accuracy(devTokens, devTags!);
-                best.Observe(epoch, devAccuracy, _model);
-                onEpoch?.Invoke(new EpochReport(epoch, hp.Epochs, lossSum / tokenCount, devAccuracy, clock.Elapsed));
             }
-            best.Restore(_model);
+            if (onEpoch is not null)
+            {
+                callbacks.Add(new EpochReporter(onEpoch, hp.Epochs));
+            }
+            _model.Fit(source, hp.Epochs, verbose: 0, callbacks: callbacks, cancellationToken: cancellationToken);
         }
         finally
         {
             foreach (var batch in batches) batch.Dispose();
+            _model.FreezeForInference();
         }
     }
 
-    /// <summary>Early stopping: remembers the weights of the epoch with the best dev accuracy.</summary>
-    private sealed class BestEpoch(int patience)
+    /// <summary>Length-grouped batches in a new seeded order each epoch; tokens seen once in training are replaced by the
+    /// out-of-vocabulary id with probability <c>dropout</c> at each step. Each batch's loss counts by its real tokens.</summary>
+    private sealed class TrainingBatches(IReadOnlyList<PaddedBatch> batches, int seed, double dropout) : IBatchSource, IDisposable
     {
-        private IReadOnlyList<Tensor>? _weights;
-        private double _accuracy = double.NegativeInfinity;
-        private int _epoch;
+        private readonly Random _shuffler = new(seed);
+        private readonly Generator _dropout = new((ulong)seed);
 
-        public bool ShouldStop(int nextEpoch) => patience > 0 && _epoch > 0 && nextEpoch - _epoch > patience;
+        public int? BatchesPerEpoch => batches.Count;
 
-        public void Observe(int epoch, double? accuracy, Model model)
+        public IEnumerable<Batch> GetBatches(int epoch)
         {
-            if (patience == 0 || accuracy is not { } a || a <= _accuracy) return;
-            Release();
-            _weights = model.GetWeights().Select(w => w.DetachFromDisposeScope()).ToArray();
-            _accuracy = a;
-            _epoch = epoch;
+            var order = Enumerable.Range(0, batches.Count).ToArray();
+            _shuffler.Shuffle(order);
+            foreach (int b in order)
+            {
+                var batch = batches[b];
+                var x = batch.Ids;
+                if (batch.RareTokens is { } rare)
+                {
+                    var drop = rare.logical_and(rand(rare.shape, generator: _dropout).lt(dropout));
+                    x = x.masked_fill(drop, Vocabulary.OutOfVocabularyId);
+                }
+                yield return new Batch([x], batch.Tags!, count: batch.TokenCount);
+            }
         }
 
-        public void Restore(Model model)
-        {
-            if (_weights is null) return;
-            model.SetWeights(_weights);
-            Release();
-        }
+        public void Dispose() => _dropout.Dispose();
+    }
 
-        private void Release()
+    /// <summary>Token accuracy on the dev sentences after each epoch, logged as <c>val_accuracy</c>.</summary>
+    private sealed class DevAccuracy(SequenceTaggerNetwork network, IReadOnlyList<string[]> tokens, IReadOnlyList<string[]> tags) : Callback
+    {
+        public override void OnEpochEnd(int epoch, IDictionary<string, double> logs)
         {
-            foreach (var w in _weights ?? []) w.Dispose();
-            _weights = null;
+            network._model.train(false);
+            logs["val_accuracy"] = network.Accuracy(tokens, tags);
         }
+    }
+
+    /// <summary>Turns each epoch's logs into an <see cref="EpochReport"/> (1-based epoch, time since training began).</summary>
+    private sealed class EpochReporter(Action<EpochReport> onEpoch, int epochs) : Callback
+    {
+        private readonly Stopwatch _clock = new();
+
+        public override void OnTrainBegin(IDictionary<string, double> logs) => _clock.Restart();
+
+        public override void OnEpochEnd(int epoch, IDictionary<string, double> logs) =>
+            onEpoch(new EpochReport(epoch + 1, epochs, logs["loss"],
+                logs.TryGetValue("val_accuracy", out double accuracy) ? accuracy : null, _clock.Elapsed));
     }
 
     private double Accuracy(IReadOnlyList<string[]> tokens, IReadOnlyList<string[]> tags)

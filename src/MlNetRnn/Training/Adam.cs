@@ -16,8 +16,11 @@ public sealed class Adam : Optimizer
     /// <param name="beta1">Decay of the first moment. Default 0.9.</param>
     /// <param name="beta2">Decay of the second moment. Default 0.999.</param>
     /// <param name="epsilon">Added to √v. Default 1e-7 (Keras; PyTorch uses 1e-8).</param>
-    public Adam(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7)
-        : base(learningRate)
+    /// <param name="clipnorm">Per-weight gradient norm limit (Keras). Default none.</param>
+    /// <param name="clipvalue">Gradient value limit. Default none.</param>
+    public Adam(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7,
+        double? clipnorm = null, double? clipvalue = null)
+        : base(learningRate, clipnorm, clipvalue)
     {
         if (beta1 is < 0 or >= 1) throw new ArgumentException($"beta1 must be in [0, 1); received {beta1}.", nameof(beta1));
         if (beta2 is < 0 or >= 1) throw new ArgumentException($"beta2 must be in [0, 1); received {beta2}.", nameof(beta2));

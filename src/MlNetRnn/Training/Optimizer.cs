@@ -2,28 +2,74 @@ using static TorchSharp.torch;
 
 namespace MlNetRnn.Training;
 
-/// <summary>Updates trainable weights from their gradients. A name converts implicitly (<c>"adam"</c>, <c>"sgd"</c>) with Keras defaults.</summary>
+/// <summary>
+/// Updates trainable weights from their gradients. A name converts implicitly (<c>"adam"</c>, <c>"sgd"</c>,
+/// <c>"rmsprop"</c>) with Keras defaults. One optimizer serves one model: its state (moments, step count)
+/// belongs to that model's weights.
+/// </summary>
 public abstract class Optimizer
 {
     private IReadOnlyList<Tensor> _parameters = [];
+    private object? _owner;
+    private string _ownerName = "";
+    private double _learningRate;
 
-    /// <summary>The Keras name.</summary>
-    public abstract string Name { get; }
-
-    /// <summary>Learning rate.</summary>
-    public double LearningRate { get; }
-
-    /// <summary>Updates applied so far (Keras <c>optimizer.iterations</c>).</summary>
-    public long Iterations { get; private set; }
-
-    protected Optimizer(double learningRate)
+    /// <param name="learningRate">Step size, positive.</param>
+    /// <param name="clipnorm">If set, each weight's gradient is rescaled so that its L2 norm is at most this (Keras: per variable). Default none.</param>
+    /// <param name="clipvalue">If set, each gradient value is clipped to [−clipvalue, clipvalue]. Default none.</param>
+    /// <exception cref="ArgumentException">A value out of range, or both clipnorm and clipvalue (Keras allows one).</exception>
+    protected Optimizer(double learningRate, double? clipnorm = null, double? clipvalue = null)
     {
         if (!(learningRate > 0) || double.IsInfinity(learningRate))
         {
             throw new ArgumentException($"The learning rate must be a positive number; received {learningRate}.", nameof(learningRate));
         }
-        LearningRate = learningRate;
+        if (clipnorm is { } n && !(n > 0 && double.IsFinite(n)))
+        {
+            throw new ArgumentException($"clipnorm must be a positive number; received {n}.", nameof(clipnorm));
+        }
+        if (clipvalue is { } v && !(v > 0 && double.IsFinite(v)))
+        {
+            throw new ArgumentException($"clipvalue must be a positive number; received {v}.", nameof(clipvalue));
+        }
+        if (clipnorm is not null && clipvalue is not null)
+        {
+            throw new ArgumentException($"Only one of clipnorm and clipvalue can be set; received clipnorm={clipnorm} and clipvalue={clipvalue}.", nameof(clipvalue));
+        }
+        _learningRate = learningRate;
+        ClipNorm = clipnorm;
+        ClipValue = clipvalue;
     }
+
+    /// <summary>The Keras name.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Learning rate used by the next step; schedules and callbacks may change it between steps.</summary>
+    /// <exception cref="ArgumentException">Set to a negative, infinite or NaN value.</exception>
+    public double LearningRate
+    {
+        get => _learningRate;
+        set
+        {
+            if (!(value >= 0) || double.IsInfinity(value))
+            {
+                throw new ArgumentException($"The learning rate must be a number ≥ 0; received {value}.", nameof(value));
+            }
+            _learningRate = value;
+        }
+    }
+
+    /// <summary>Per-weight gradient norm limit; null for none.</summary>
+    public double? ClipNorm { get; }
+
+    /// <summary>Gradient value limit; null for none.</summary>
+    public double? ClipValue { get; }
+
+    /// <summary>Updates applied so far (Keras <c>optimizer.iterations</c>).</summary>
+    public long Iterations { get; private set; }
+
+    /// <summary>Whether <see cref="Build"/> has bound the optimizer to its weights.</summary>
+    public bool Built { get; private set; }
 
     /// <summary>Resolves a Keras optimizer name with default settings.</summary>
     /// <exception cref="ArgumentException">The name is not a known optimizer.</exception>
@@ -31,23 +77,28 @@ public abstract class Optimizer
     {
         "adam" => new Adam(),
         "sgd" => new SGD(),
-        _ => throw new ArgumentException($"Unknown optimizer '{name}'; expected one of: adam, sgd.", "optimizer"),
+        "rmsprop" => new RMSprop(),
+        _ => throw new ArgumentException($"Unknown optimizer '{name}'; expected one of: adam, sgd, rmsprop.", "optimizer"),
     };
 
     public static implicit operator Optimizer(string name) => Get(name);
 
-    /// <summary>Binds the optimizer to the weights it will update and creates its slot variables.</summary>
+    /// <summary>Binds the optimizer to the weights it will update and creates its slot variables (dropping any previous ones).</summary>
     public void Build(IReadOnlyList<Tensor> parameters)
     {
+        ArgumentNullException.ThrowIfNull(parameters);
         DisposeSlots();
         _parameters = parameters;
         Iterations = 0;
         CreateSlots(parameters);
+        Built = true;
     }
 
     /// <summary>Applies one update from the gradients currently stored on the weights, then clears them.</summary>
+    /// <exception cref="InvalidOperationException">Not built.</exception>
     public void Step()
     {
+        if (!Built) throw new InvalidOperationException($"The {Name} optimizer has no weights yet: call Build first.");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         for (int i = 0; i < _parameters.Count; i++)
@@ -55,14 +106,57 @@ public abstract class Optimizer
             var p = _parameters[i];
             if (p.grad is { } g)
             {
-                Update(i, p, g);
+                Update(i, p, Clip(g));
+                g.zero_();
             }
         }
         Iterations++;
-        foreach (var p in _parameters)
+    }
+
+    /// <summary>Frees the slot variables and unbinds the weights; the next use builds afresh.</summary>
+    public void Release()
+    {
+        DisposeSlots();
+        _parameters = [];
+        Iterations = 0;
+        Built = false;
+    }
+
+    /// <summary>Claims the optimizer for one model (called when the model is compiled).</summary>
+    /// <exception cref="ArgumentException">Another model has compiled this optimizer.</exception>
+    internal void Attach(object owner, string ownerName)
+    {
+        if (_owner is not null && !ReferenceEquals(_owner, owner))
         {
-            p.grad?.zero_();
+            throw new ArgumentException(
+                $"This {Name} optimizer is already compiled into model '{_ownerName}'; received it again for model '{ownerName}'. " +
+                "Its state (moments, step count) belongs to the first model's weights: give each model its own optimizer.", "optimizer");
         }
+        _owner = owner;
+        _ownerName = ownerName;
+    }
+
+    /// <summary>Frees the state and lets another model compile the optimizer (when its model is recompiled or disposed).</summary>
+    internal void Detach(object owner)
+    {
+        if (!ReferenceEquals(_owner, owner)) return;
+        Release();
+        _owner = null;
+        _ownerName = "";
+    }
+
+    // Keras's order: clipnorm, else clipvalue. clipnorm rescales each weight's gradient by c / max(‖g‖, c).
+    private Tensor Clip(Tensor gradient)
+    {
+        if (ClipNorm is { } c)
+        {
+            return gradient * (c / gradient.norm().clamp_min(c));
+        }
+        if (ClipValue is { } v)
+        {
+            return gradient.clamp(-v, v);
+        }
+        return gradient;
     }
 
     /// <summary>Creates per-weight state (e.g. Adam's moments).</summary>

@@ -13,7 +13,10 @@ public sealed class SGD : Optimizer
     /// <param name="learningRate">Step size. Default 0.01.</param>
     /// <param name="momentum">Momentum μ in [0, 1). Default 0.</param>
     /// <param name="nesterov">Use Nesterov momentum. Default false.</param>
-    public SGD(double learningRate = 0.01, double momentum = 0, bool nesterov = false) : base(learningRate)
+    /// <param name="clipnorm">Per-weight gradient norm limit (Keras). Default none.</param>
+    /// <param name="clipvalue">Gradient value limit. Default none.</param>
+    public SGD(double learningRate = 0.01, double momentum = 0, bool nesterov = false, double? clipnorm = null, double? clipvalue = null)
+        : base(learningRate, clipnorm, clipvalue)
     {
         if (momentum is < 0 or >= 1) throw new ArgumentException($"momentum must be in [0, 1); received {momentum}.", nameof(momentum));
         Momentum = momentum;

@@ -16,21 +16,12 @@ public sealed class SparseCategoricalCrossentropy : Loss
 
     /// <param name="yTrue">Class indices, shape (batch) or (batch, time), integer.</param>
     /// <param name="yPred">Probabilities, shape (batch, classes) or (batch, time, classes).</param>
-    /// <param name="mask">Optional, shape of <paramref name="yTrue"/>.</param>
-    public override Tensor Compute(Tensor yTrue, Tensor yPred, Tensor? mask = null)
+    protected override Tensor PerPosition(Tensor yTrue, Tensor yPred)
     {
-        using var scope = NewDisposeScope();
         var picked = yPred.clamp(Epsilon, 1 - Epsilon)
             .gather(-1, yTrue.to_type(ScalarType.Int64).unsqueeze(-1))
             .squeeze(-1);
-        var nll = -picked.log();
-        if (mask is null)
-        {
-            return nll.mean().MoveToOuterDisposeScope();
-        }
-        var weights = mask.to_type(nll.dtype);
-        // An all-padding batch contributes zero, not NaN.
-        return ((nll * weights).sum() / weights.sum().clamp_min(1)).MoveToOuterDisposeScope();
+        return -picked.log();
     }
 
     public override void ValidateTargets(Tensor yTrue, long[] outputShape, string parameterName)

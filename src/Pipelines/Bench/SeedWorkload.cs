@@ -11,8 +11,8 @@ namespace MlNetRnn.Pipelines.Bench;
 /// <summary>
 /// W1 "seed": the notebook's 2×3×3 one-hot SVO data, SimpleRNN(3, returnSequences) →
 /// TimeDistributed(Dense(3, softmax)), full-batch Adam (lr 1e-3, ε 1e-7); time of the training loop only.
-/// "fused" trains with <see cref="Model.Fit"/> (batch 2, silent), as a user would; "loop" runs the same
-/// model through <see cref="SimpleRNN.RunStepwise"/>, one cell call per time step.
+/// "fused" trains with <c>Model.Fit</c> (batch 2, silent), as a user would; "loop" trains the same model through
+/// the same <see cref="Trainer"/> with the recurrence run by <see cref="SimpleRNN.RunStepwise"/>, one cell call per time step.
 /// </summary>
 public sealed class SeedWorkload
 {
@@ -58,27 +58,19 @@ public sealed class SeedWorkload
                 seconds = BenchTiming.Seconds(() =>
                 {
                     var history = model.Fit(x, y, epochs: epochs, batchSize: 2, verbose: 0);
-                    finalLoss = history.LossValues[^1];
+                    finalLoss = history.Loss[^1];
                 });
                 break;
             case "loop":
                 var rnn = (SimpleRNN)model.Layers[0];
                 var head = model.Layers[1];
-                var loss = model.Loss!;
-                var optimizer = model.Optimizer!;
-                optimizer.Build(model.NamedWeights.Where(w => w.Weight.Trainable).Select(w => w.Weight.Variable).ToArray());
-                model.train(true);
+                var fullBatch = new Batch([x], y);
+                ((ITrainableModel)model).CheckBatch(fullBatch, "x");
+                var stepwise = new Trainer(new ForwardOverride(model,
+                    inputs => (head.Call(rnn.RunStepwise(inputs[0], null).Sequence)[0], null), ForwardOverride.Unchecked));
                 seconds = BenchTiming.Seconds(() =>
                 {
-                    for (int epoch = 0; epoch < epochs; epoch++)
-                    {
-                        using var step = NewDisposeScope();
-                        var (sequence, _) = rnn.RunStepwise(x, null);
-                        var value = loss.Compute(y, head.Call(sequence)[0]);
-                        value.backward();
-                        optimizer.Step();
-                        finalLoss = value.item<float>();
-                    }
+                    finalLoss = stepwise.Fit(BatchSource.FromBatches([fullBatch]), epochs, verbose: 0)["loss"][^1];
                 });
                 break;
             default:

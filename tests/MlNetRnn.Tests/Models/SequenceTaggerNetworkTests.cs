@@ -159,4 +159,28 @@ public sealed class SequenceTaggerNetworkTests
         double accuracy = predicted.SelectMany(p => p.Tags).Count(t => t == "DET") / (double)Tokens.Sum(t => t.Length);
         Assert.AreEqual(best.DevAccuracy!.Value, accuracy, 1e-12, "the best epoch's weights are kept");
     }
+
+    [TestMethod]
+    public void Train_Cancelled_ThrowsAfterTheEpochThatCancelled()
+    {
+        using var cancel = new CancellationTokenSource();
+        var reports = new List<EpochReport>();
+        Assert.ThrowsExactly<OperationCanceledException>(() => SequenceTaggerNetwork.Train(Tokens, Tags, Small(epochs: 10), onEpoch: r =>
+        {
+            reports.Add(r);
+            if (r.Epoch == 2) cancel.Cancel();
+        }, cancellationToken: cancel.Token));
+        Assert.HasCount(2, reports);
+    }
+
+    [TestMethod]
+    public void Train_LeavesTheNetworkFrozenForInference()
+    {
+        using var network = SequenceTaggerNetwork.Train(Tokens, Tags, Small(epochs: 2));
+        Assert.IsFalse(network.Model.training, "inference mode, set once");
+        Assert.IsFalse(network.Model.Optimizer!.Built, "the optimizer's state is dropped");
+        var first = network.Predict(Tokens);
+        Assert.IsFalse(network.Model.training);
+        CollectionAssert.AreEqual(first[2].Distribution, network.Predict(Tokens)[2].Distribution);
+    }
 }
