@@ -1,6 +1,6 @@
 namespace MlNetRnn.Models;
 
-/// <summary>What <see cref="Model.Fit"/>
+/// <summary>What <c>Model.Fit</c>
 /// recorded, one value per epoch (Keras <c>history.history</c>).</summary>
 public sealed class History
 {

@@ -10,7 +10,7 @@ public partial class Model : ITrainableModel
     private Optimizer? _optimizer;
     private Metric[] _metrics = [];
 
-    /// <summary>Sets the loss, optimizer and metrics for <see cref="Fit"/> and <see cref="Evaluate"/>. Names convert implicitly:
+    /// <summary>Sets the loss, optimizer and metrics for <c>Fit</c> and <see cref="Evaluate"/>. Names convert implicitly:
     /// <c>Compile(loss: "sparse_categorical_crossentropy", optimizer: "adam", metrics: ["accuracy"])</c>.</summary>
     /// <param name="loss">The objective.</param>
     /// <param name="optimizer">The optimizer; it serves this model only (its state belongs to this model's weights).</param>
@@ -50,8 +50,8 @@ public partial class Model : ITrainableModel
     /// <summary>Set (e.g. by a callback) to end <c>Fit</c> after the current epoch (Keras <c>model.stop_training</c>).</summary>
     public bool StopTraining { get; set; }
 
-    /// <summary>Trains for a number of epochs over mini-batches (Keras <c>model.fit</c>). For several inputs or any
-    /// source of batches see <see cref="ModelFitting"/>.</summary>
+    /// <summary>Trains for a number of epochs over mini-batches (Keras <c>model.fit</c>). The overloads below take
+    /// several inputs, or any source of batches.</summary>
     /// <param name="x">Inputs, (samples, …input shape).</param>
     /// <param name="y">Targets: for sparse categorical crossentropy, class indices shaped like the output without its class axis;
     /// for categorical crossentropy, one-hot like the output.</param>
@@ -73,14 +73,20 @@ public partial class Model : ITrainableModel
         TextWriter? progress = null, Tensor? sampleWeight = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(x);
-        return FitTensors([x], y, epochs, batchSize, shuffle, verbose,
+        return Fit([x], y, epochs, batchSize, shuffle, verbose,
             validationData is { } v ? ([v.X], v.Y) : null, seed, callbacks, progress, sampleWeight, cancellationToken);
     }
 
-    internal History FitTensors(IReadOnlyList<Tensor> x, Tensor y, int epochs, int batchSize, bool shuffle, int verbose,
-        (IReadOnlyList<Tensor> X, Tensor Y)? validationData, int? seed, IReadOnlyList<Callback>? callbacks,
-        TextWriter? progress, Tensor? sampleWeight, CancellationToken cancellationToken)
+    /// <summary>Trains a model with one or more inputs: one tensor per input, each (samples, …input shape); the other
+    /// arguments as in the single-input <c>Fit</c>.</summary>
+    /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
+    /// <exception cref="ArgumentException">The data does not fit the model.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; the weights are those after the last completed step.</exception>
+    public History Fit(IReadOnlyList<Tensor> x, Tensor y, int epochs = 1, int batchSize = 32, bool shuffle = true,
+        int verbose = 1, (IReadOnlyList<Tensor> X, Tensor Y)? validationData = null, int? seed = null, IReadOnlyList<Callback>? callbacks = null,
+        TextWriter? progress = null, Tensor? sampleWeight = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(x);
         var loss = RequireCompiled();
         if (epochs < 0) throw new ArgumentException($"epochs must be ≥ 0; received {epochs}.", nameof(epochs));
         if (batchSize < 1) throw new ArgumentException($"batchSize must be ≥ 1; received {batchSize}.", nameof(batchSize));
@@ -96,9 +102,21 @@ public partial class Model : ITrainableModel
         return new History(new Trainer(this).Fit(data, epochs, validation, callbacks, verbose, progress, cancellationToken));
     }
 
-    internal History FitSource(IBatchSource data, int epochs, int verbose, IBatchSource? validationData,
-        IReadOnlyList<Callback>? callbacks, TextWriter? progress, CancellationToken cancellationToken)
+    /// <summary>Trains on batches from any source; each batch is checked against the model.</summary>
+    /// <param name="data">The training batches of each epoch.</param>
+    /// <param name="epochs">Passes over the data. Default 1.</param>
+    /// <param name="verbose">0 silent, 1 a progress bar per epoch, 2 one line per epoch. Default 1.</param>
+    /// <param name="validationData">Batches evaluated after each epoch. Default none.</param>
+    /// <param name="callbacks">Keras callbacks. Default none.</param>
+    /// <param name="progress">Where progress goes. Default <see cref="Console.Out"/> for verbose ≥ 1.</param>
+    /// <param name="cancellationToken">Checked between batches. Default none.</param>
+    /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
+    /// <exception cref="ArgumentException">A batch does not fit the model.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; the weights are those after the last completed step.</exception>
+    public History Fit(IBatchSource data, int epochs = 1, int verbose = 1, IBatchSource? validationData = null,
+        IReadOnlyList<Callback>? callbacks = null, TextWriter? progress = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(data);
         RequireCompiled();
         return new History(new Trainer(this).Fit(data, epochs, validationData, callbacks, verbose, progress, cancellationToken));
     }
@@ -286,43 +304,4 @@ public partial class Model : ITrainableModel
 
     // Frees the optimizer's slot variables and lets another model compile it.
     private void ReleaseTrainingState() => _optimizer?.Detach(this);
-}
-
-/// <summary>
-/// <c>Model.Fit</c> for models with several inputs and for any source of batches (Keras <c>fit</c> with a list of
-/// arrays, a generator or a <c>PyDataset</c>). Extension methods, so that <c>model.Fit(…)</c> reads the same.
-/// </summary>
-public static class ModelFitting
-{
-    /// <summary>Trains a model with one or more inputs: one tensor per input, each (samples, …input shape); the other
-    /// arguments as in <see cref="Model.Fit"/>.</summary>
-    /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
-    /// <exception cref="ArgumentException">The data does not fit the model.</exception>
-    /// <exception cref="OperationCanceledException">Cancelled; the weights are those after the last completed step.</exception>
-    public static History Fit(this Model model, IReadOnlyList<Tensor> x, Tensor y, int epochs = 1, int batchSize = 32, bool shuffle = true,
-        int verbose = 1, (IReadOnlyList<Tensor> X, Tensor Y)? validationData = null, int? seed = null, IReadOnlyList<Callback>? callbacks = null,
-        TextWriter? progress = null, Tensor? sampleWeight = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        return model.FitTensors(x, y, epochs, batchSize, shuffle, verbose, validationData, seed, callbacks, progress, sampleWeight, cancellationToken);
-    }
-
-    /// <summary>Trains on batches from any source; each batch is checked against the model.</summary>
-    /// <param name="model">A compiled model.</param>
-    /// <param name="data">The training batches of each epoch.</param>
-    /// <param name="epochs">Passes over the data. Default 1.</param>
-    /// <param name="verbose">0 silent, 1 a progress bar per epoch, 2 one line per epoch. Default 1.</param>
-    /// <param name="validationData">Batches evaluated after each epoch. Default none.</param>
-    /// <param name="callbacks">Keras callbacks. Default none.</param>
-    /// <param name="progress">Where progress goes. Default <see cref="Console.Out"/> for verbose ≥ 1.</param>
-    /// <param name="cancellationToken">Checked between batches. Default none.</param>
-    /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
-    /// <exception cref="ArgumentException">A batch does not fit the model.</exception>
-    /// <exception cref="OperationCanceledException">Cancelled; the weights are those after the last completed step.</exception>
-    public static History Fit(this Model model, IBatchSource data, int epochs = 1, int verbose = 1, IBatchSource? validationData = null,
-        IReadOnlyList<Callback>? callbacks = null, TextWriter? progress = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        return model.FitSource(data, epochs, verbose, validationData, callbacks, progress, cancellationToken);
-    }
 }

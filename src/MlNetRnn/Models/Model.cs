@@ -7,7 +7,7 @@ namespace MlNetRnn.Models;
 
 /// <summary>
 /// A Keras model: a graph of layers from one or more <see cref="Input"/>s to one or more outputs, with
-/// <see cref="Compile"/>, <see cref="Fit"/>, <see cref="Predict(Tensor, int)"/> and <see cref="Evaluate"/>.
+/// <see cref="Compile"/>, <c>Fit</c>, <see cref="Predict(Tensor, int)"/> and <see cref="Evaluate"/>.
 /// Build one from symbolic tensors (functional API) or use <see cref="Sequential"/>.
 /// </summary>
 /// <remarks>The model owns one random generator made from its <see cref="Seed"/> for its whole life: it draws the

@@ -4,7 +4,7 @@ namespace MlNetRnn.Models;
 
 /// <summary>
 /// Keras <c>Sequential</c>: a plain stack of single-output layers. The model is built as soon as its first
-/// layer has an <c>inputShape</c> (or at the first <see cref="Model.Fit"/>, <see cref="Model.Predict(TorchSharp.torch.Tensor, int)"/> or <see cref="Model.Evaluate"/>).
+/// layer has an <c>inputShape</c> (or at the first <c>Fit</c>, <see cref="Model.Predict(TorchSharp.torch.Tensor, int)"/> or <see cref="Model.Evaluate"/>).
 /// </summary>
 public sealed class Sequential : Model
 {

@@ -125,6 +125,28 @@ public sealed class TrainerTests
     }
 
     [TestMethod]
+    public void Memory_StaysFlatOver2000Epochs_OfABiLstmTagger_WithPaddingAndDropout()
+    {
+        using var scope = NewDisposeScope();
+        // Right-padded ids (0 pads): the masked fused path and the dropout masks run every step.
+        var x = tensor(new long[] { 1, 2, 3, 0, 4, 5, 0, 0, 2, 2, 3, 1 }).reshape(3, 4);
+        var y = tensor(new long[] { 0, 1, 2, 0, 1, 2, 0, 0, 1, 1, 2, 0 }).reshape(3, 4);
+        using var model = new Sequential(seed: 1);
+        model.Add(new Embedding(6, 4, maskZero: true, inputShape: [4]));
+        model.Add(new Dropout(0.2));
+        model.Add(new Bidirectional(new LSTM(3, returnSequences: true, dropout: 0.1)));
+        model.Add(new TimeDistributed(new Dense(3, activation: "softmax")));
+        model.Compile(loss: "sparse_categorical_crossentropy", optimizer: "adam", metrics: ["accuracy"]);
+        model.Fit(x, y, epochs: 2, batchSize: 3, verbose: 0);
+        var statistics = DisposeScopeManager.Statistics;
+        long live = statistics.ThreadTotalLiveCount;
+        long outside = statistics.CreatedOutsideScopeCount;
+        model.Fit(x, y, epochs: 2000, batchSize: 3, verbose: 0);
+        Assert.AreEqual(live, statistics.ThreadTotalLiveCount, "live tensors on this thread after 2,000 more epochs");
+        Assert.AreEqual(outside, statistics.CreatedOutsideScopeCount, "tensors created outside any dispose scope");
+    }
+
+    [TestMethod]
     public void OptimizerState_IsFreedWhenTheModelIsDisposed()
     {
         using var scope = NewDisposeScope();
