@@ -30,6 +30,19 @@ public sealed class LayerWeight
         Shape = toKeras(variable.detach()).shape;
     }
 
+    private LayerWeight(string name, LayerWeight weight)
+    {
+        Name = name;
+        Variable = weight.Variable;
+        _toKeras = weight._toKeras;
+        _fromKeras = weight._fromKeras;
+        Trainable = weight.Trainable;
+        Shape = weight.Shape;
+    }
+
+    /// <summary>The same weight under another name, e.g. a wrapped layer's <c>forward_lstm/kernel</c>.</summary>
+    internal LayerWeight Renamed(string name) => new(name, this);
+
     /// <summary>The Keras name, e.g. <c>kernel</c>.</summary>
     public string Name { get; }
 

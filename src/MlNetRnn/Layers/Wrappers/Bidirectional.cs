@@ -19,6 +19,8 @@ namespace MlNetRnn.Layers;
 /// </remarks>
 public sealed class Bidirectional : Layer
 {
+    private LayerWeight[]? _weights;
+
     private static readonly string?[] MergeModes = ["concat", "sum", "mul", "ave", null];
 
     /// <param name="layer">The recurrent layer (<see cref="SimpleRNN"/>, <see cref="LSTM"/>, <see cref="GRU"/>); it
@@ -89,7 +91,13 @@ public sealed class Bidirectional : Layer
 
     protected override int? InputRank => 2;
 
-    public override IReadOnlyList<LayerWeight> Weights => [.. ForwardLayer.Weights, .. BackwardLayer.Weights];
+    /// <summary>The forward layer's weights, then the backward layer's, named after their half as Keras's paths are
+    /// (<c>forward_lstm/kernel</c>, …), so that every weight path in a model is unique.</summary>
+    public override IReadOnlyList<LayerWeight> Weights => Built
+        ? _weights ??= [.. Prefixed(ForwardLayer), .. Prefixed(BackwardLayer)]
+        : [];
+
+    private static IEnumerable<LayerWeight> Prefixed(Layer half) => half.Weights.Select(w => w.Renamed($"{half.Name}/{w.Name}"));
 
     internal override void SetRandomSource(Generator? generator)
     {

@@ -12,6 +12,20 @@ namespace MlNetRnn.Tests.Layers.Wrappers;
 public sealed class BidirectionalTests
 {
     [TestMethod]
+    public void WeightPaths_NameEachHalf_AsKerasDoes()
+    {
+        using var model = new Sequential();
+        model.Add(new Bidirectional(new LSTM(2, returnSequences: true), inputShape: [4, 3]));
+        CollectionAssert.AreEqual(
+            new[]
+            {
+                "bidirectional/forward_lstm/kernel", "bidirectional/forward_lstm/recurrent_kernel", "bidirectional/forward_lstm/bias",
+                "bidirectional/backward_lstm/kernel", "bidirectional/backward_lstm/recurrent_kernel", "bidirectional/backward_lstm/bias",
+            },
+            model.NamedWeights.Select(w => w.Path).ToArray());
+    }
+
+    [TestMethod]
     [DataRow("concat")]
     [DataRow("sum")]
     [DataRow("mul")]
