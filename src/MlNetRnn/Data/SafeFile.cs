@@ -96,9 +96,36 @@ public static class SafeFile
     public static void CheckIsFile(string path, string what)
     {
         if (Directory.Exists(path))
-            throw new IOException($"{path}: is a directory, not a {what}");
+            throw new IOException($"{path}: is a directory, not a{("aeiou".Contains(what[0]) ? "n" : "")} {what}");
         if (!File.Exists(path))
             throw new FileNotFoundException($"{path}: {what} not found", path);
+    }
+
+    /// <summary>
+    /// <c>reader.ReadLine()</c> that refuses a line longer than <paramref name="maxChars"/> characters before
+    /// holding more than that (so a file without line breaks cannot exhaust memory). Null at end of input.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The line is longer than <paramref name="maxChars"/>.</exception>
+    public static string? ReadLine(TextReader reader, int maxChars)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxChars);
+        var line = new System.Text.StringBuilder();
+        while (true)
+        {
+            int c = reader.Read();
+            if (c == -1) return line.Length == 0 ? null : line.ToString();
+            if (c == '\n') break;
+            if (c == '\r')
+            {
+                if (reader.Peek() == '\n') reader.Read();
+                break;
+            }
+            if (line.Length == maxChars)
+                throw new InvalidDataException($"a line is longer than {maxChars} characters");
+            line.Append((char)c);
+        }
+        return line.ToString();
     }
 
     private static (string Full, string Directory, string Name) Target(string path)

@@ -23,4 +23,7 @@ public sealed class SequenceDataFormatException : FormatException
 
     /// <summary>What was wrong, without the location prefix.</summary>
     public string Problem { get; }
+
+    /// <summary>Text from the input for a message, cut to 80 characters (a line may hold megabytes).</summary>
+    public static string Quote(string text) => text.Length <= 80 ? text : $"{text[..77]}… ({text.Length} characters)";
 }

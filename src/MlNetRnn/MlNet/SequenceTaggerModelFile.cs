@@ -76,6 +76,18 @@ public static class SequenceTaggerModelFile
         return model;
     }
 
+    /// <summary>The vocabulary of the (first) sequence tagger in <paramref name="model"/> (a trained tagger or a
+    /// loaded chain), e.g. to tell known from unknown words when evaluating.</summary>
+    /// <exception cref="ArgumentException">The model holds no MlNetRnn sequence tagger.</exception>
+    public static Vocabulary GetVocabulary(ITransformer model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var networks = TaggerChain.ResolveNetworks(model);
+        if (networks.Count == 0)
+            throw new ArgumentException("the model holds no MlNetRnn sequence tagger", nameof(model));
+        return networks[0].Vocabulary;
+    }
+
     private static string Shorten(string message)
     {
         message = message.ReplaceLineEndings(" ");

@@ -35,7 +35,7 @@ public sealed class ModelFileSafetyTests
 
     /// <summary>Network bytes as <c>SequenceTaggerNetwork.Save</c> lays them out, with every field chosen by the test.
     /// <paramref name="shapes"/> defaults to the shapes the sizes imply; values are 0.01 except <paramref name="poison"/>.</summary>
-    private static byte[] CraftNetwork(int embedding = 4, int units = 4, string[]? vocabulary = null, string[]? tags = null,
+    internal static byte[] CraftNetwork(int embedding = 4, int units = 4, string[]? vocabulary = null, string[]? tags = null,
         long[][]? shapes = null, float? poison = null, int trailingBytes = 0, int? vocabularyCount = null, int? tagCount = null)
     {
         vocabulary ??= Vocabulary;
@@ -80,7 +80,7 @@ public sealed class ModelFileSafetyTests
         return buffer.ToArray();
     }
 
-    private static string Payload(byte[] network, string? modelId = null) =>
+    internal static string Payload(byte[] network, string? modelId = null) =>
         TaggerPayload.Encode(TaggerPayload.FormatVersion, modelId ?? Guid.NewGuid().ToString("N"), Convert.ToBase64String(network));
 
     /// <summary>Saves a model file whose tagger carries <paramref name="payload"/>.</summary>
