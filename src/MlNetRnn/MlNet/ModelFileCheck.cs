@@ -15,9 +15,10 @@ internal static class ModelFileCheck
     /// <summary>The largest model file read: 256 MiB.</summary>
     public const long MaxFileBytes = 256L << 20;
 
-    /// <summary>The most bytes that the zip entries and the blocks inside them may expand to, in total: 320 MiB
-    /// (room for a payload of <see cref="TaggerPayload.MaxLength"/> characters stored in an .idv block).</summary>
-    public const long MaxExpandedBytes = 320L << 20;
+    /// <summary>The most bytes that the zip entries and the blocks inside them may expand to, in total: 192 MiB
+    /// (room for a payload of <see cref="TaggerPayload.MaxLength"/> characters stored in an .idv block; at this
+    /// bound ML.NET's own load of a crafted file stays under 1 GB).</summary>
+    public const long MaxExpandedBytes = 192L << 20;
 
     private const ulong IdvSignature = 0x00425644004C4D43;
     private const ulong IdvFirstReadableVersion = 0x0001000100010004;

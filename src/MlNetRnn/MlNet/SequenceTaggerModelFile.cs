@@ -60,7 +60,10 @@ public static class SequenceTaggerModelFile
         }
         catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
-            throw new InvalidDataException($"{path}: not an MlNetRnn model file: ML.NET cannot load it ({e.GetType().Name}: {Shorten(e.Message)})", e);
+            var cause = e;
+            while (cause is System.Reflection.TargetInvocationException or AggregateException && cause.InnerException is not null)
+                cause = cause.InnerException;
+            throw new InvalidDataException($"{path}: not an MlNetRnn model file: ML.NET cannot load it ({cause.GetType().Name}: {Shorten(cause.Message)})", e);
         }
         IReadOnlyList<Models.SequenceTaggerNetwork> networks;
         try

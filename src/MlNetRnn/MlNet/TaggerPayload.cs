@@ -21,9 +21,9 @@ internal static class TaggerPayload
     /// <summary>The first version whose header carries the SHA-256 of the network bytes.</summary>
     public const int FirstVersionWithChecksum = 2;
 
-    /// <summary>The longest payload read: 128 Mi characters, about 96 MB of network (24 million float weights).
-    /// Checked before decoding, so a crafted length cannot exhaust memory.</summary>
-    public const int MaxLength = 128 << 20;
+    /// <summary>The longest payload read: 64 Mi characters, about 48 MB of network (12 million float weights;
+    /// the EWT tagger of the README is 5 MB). Checked before decoding, so a crafted length cannot exhaust memory.</summary>
+    public const int MaxLength = 64 << 20;
 
     private const char Separator = '|';
     private const int MaxHeaderLength = 256;
