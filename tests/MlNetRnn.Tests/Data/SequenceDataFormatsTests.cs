@@ -59,6 +59,14 @@ public sealed class SequenceDataFormatsTests
     }
 
     [TestMethod]
+    public void BinaryInput_IsQuotedWithoutControlCharacters()
+    {
+        File.WriteAllText(_path, "\u007fELF\u0002\u0001\u0000\u001b[2J\n");
+        var e = Assert.ThrowsExactly<SequenceDataFormatException>(() => new CoNllReader().Read(_path).ToList());
+        Assert.AreEqual($"{_path}:1: expected a token and a tag separated by whitespace, found only '?ELF????[2J'", e.Message);
+    }
+
+    [TestMethod]
     public void SafeFileReadLine_SplitsLikeReadLine_AndRefusesLongLines()
     {
         var reader = new StringReader("a b\r\n\nc\rd");
