@@ -1,20 +1,33 @@
+using System.Reflection;
 using MlNetRnn.Pipelines.Commands;
 using Spectre.Console.Cli;
 
 // Touch the library first: its module initializer configures libtorch's OpenMP runtime before it loads.
 MlNetRnn.Utils.EnsureNativeSettings();
 
+CommandLine.CommandSpec[] commands =
+[
+    new("demo", typeof(DemoCommand.Settings)),
+    new("train", typeof(TrainCommand.Settings)),
+    new("evaluate", typeof(EvaluateCommand.Settings)),
+    new("predict", typeof(PredictCommand.Settings)),
+    new("bench", typeof(BenchCommand.Settings)),
+];
+var version = typeof(MlNetRnn.MlNet.SequenceTaggerModelFile).Assembly
+    .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "unknown";
+
 var app = new CommandApp();
 app.Configure(config =>
 {
     config.SetApplicationName("mlnetrnn");
+    config.SetApplicationVersion(version);
     config.AddCommand<DemoCommand>("demo")
         .WithDescription("Reproduce the seed Keras notebook: the RNN cell, states over a sequence, the S/V/O tagger.");
     config.AddCommand<TrainCommand>("train")
         .WithDescription("Train a sequence tagger on a CoNLL-U or CoNLL file and save it as an ML.NET model zip.")
         .WithExample("train", "--train", "train.conllu", "--dev", "dev.conllu", "--model", "tagger.zip", "--epochs", "5");
     config.AddCommand<EvaluateCommand>("evaluate")
-        .WithDescription("Score a saved model on gold-tagged data: accuracy, F1, per-tag table (--json for JSON).")
+        .WithDescription("Score a saved model on gold-tagged data: accuracy, F1, known/unknown words, per-tag table, confusion matrix (--json for JSON).")
         .WithExample("evaluate", "--model", "tagger.zip", "--data", "dev.conllu", "--json");
     config.AddCommand<PredictCommand>("predict")
         .WithDescription("Tag sentences (one per line, whitespace-separated tokens) from stdin or --input.")
@@ -22,4 +35,4 @@ app.Configure(config =>
     config.AddCommand<BenchCommand>("bench")
         .WithDescription("Time the workloads of the PyTorch reference (shared/bench/torch_bench.py): W1 seed, W2 tagger.");
 });
-return CliErrors.Run(app, args);
+return CliErrors.Run(app, commands, args);

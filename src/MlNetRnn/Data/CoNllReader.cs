@@ -7,7 +7,8 @@ namespace MlNetRnn.Data;
 /// </summary>
 /// <remarks>
 /// <c>-DOCSTART-</c> lines are skipped and also end any open sentence. A non-blank line with a single field
-/// throws <see cref="SequenceDataFormatException"/> (<c>file:line: problem</c>).
+/// throws <see cref="SequenceDataFormatException"/> (<c>file:line: problem</c>), and so does a line that is
+/// CoNLL-U (see <see cref="SequenceDataFormats.IsCoNllUWordLine"/>): read such files with <see cref="CoNllUReader"/>.
 /// </remarks>
 public sealed class CoNllReader : TaggedSentenceReader
 {
@@ -35,10 +36,16 @@ public sealed class CoNllReader : TaggedSentenceReader
                 continue;
             }
 
+            if (SequenceDataFormats.IsCoNllUWordLine(line))
+            {
+                throw new SequenceDataFormatException(
+                    source, lineNumber, "this is CoNLL-U (10 tab-separated columns starting with a word ID), not column CoNLL; read it as CoNLL-U");
+            }
+
             if (fields.Length == 1)
             {
                 throw new SequenceDataFormatException(
-                    source, lineNumber, $"expected a token and a tag separated by whitespace, found only '{fields[0]}'");
+                    source, lineNumber, $"expected a token and a tag separated by whitespace, found only '{SequenceDataFormatException.Quote(fields[0])}'");
             }
 
             tokens.Add(fields[0]);

@@ -73,7 +73,7 @@ public sealed class CoNllUReader : TaggedSentenceReader
             if (!TryParseIndex(id, out var wordId))
             {
                 throw new SequenceDataFormatException(
-                    source, lineNumber, $"ID '{id}' is not a word index (3), a multiword range (3-4) or an empty node (3.1)");
+                    source, lineNumber, $"ID '{SequenceDataFormatException.Quote(id)}' is not a word index (3), a multiword range (3-4) or an empty node (3.1)");
             }
 
             // A missing blank line would otherwise silently glue two sentences together.
@@ -113,6 +113,9 @@ public sealed class CoNllUReader : TaggedSentenceReader
         tags.Clear();
         return sentence;
     }
+
+    /// <summary>True for a word index (3), a multiword range (3-4) or an empty node (3.1).</summary>
+    internal static bool IsWordId(string id) => TryParseIndex(id, out _) || IsDecoratedId(id, '-') || IsDecoratedId(id, '.');
 
     private static bool TryParseIndex(string text, out int value) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out value);

@@ -23,4 +23,14 @@ public sealed class SequenceDataFormatException : FormatException
 
     /// <summary>What was wrong, without the location prefix.</summary>
     public string Problem { get; }
+
+    /// <summary>Text from the input for a one-line message: control characters shown as <c>?</c> (binary
+    /// input must not reach a terminal), cut to 80 characters (a line may hold megabytes).</summary>
+    public static string Quote(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var shown = text.Length <= 80 ? text : text[..77];
+        if (shown.Any(char.IsControl)) shown = string.Concat(shown.Select(c => char.IsControl(c) ? '?' : c));
+        return text.Length <= 80 ? shown : $"{shown}… ({text.Length} characters)";
+    }
 }

@@ -5,16 +5,22 @@ public abstract class TaggedSentenceReader
 {
     /// <summary>
     /// Streams the sentences of the file at <paramref name="path"/>. Each enumeration re-reads the file, so
-    /// nothing is held in memory; format errors surface when the bad line is reached. A missing file throws
-    /// <see cref="FileNotFoundException"/> immediately (not at first enumeration, which may happen much later
-    /// inside ML.NET).
+    /// nothing is held in memory; format errors surface when the bad line is reached. A missing, unreadable
+    /// or directory path throws immediately (not at first enumeration, which may happen much later inside
+    /// ML.NET): <see cref="FileNotFoundException"/>, <see cref="UnauthorizedAccessException"/> or
+    /// <see cref="IOException"/> (a directory), each message starting with the path.
     /// </summary>
     public IEnumerable<TaggedSentence> Read(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
+        SafeFile.CheckIsFile(path, "data file");
+        try
         {
-            throw new FileNotFoundException($"Sequence data file not found: {path}", path);
+            using var probe = File.OpenRead(path);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new UnauthorizedAccessException($"{path}: data file is not readable (permission denied)", e);
         }
         return ReadFile(path);
     }

@@ -23,7 +23,8 @@ public sealed class Vocabulary
         {
             if (!_ids.TryAdd(tokens[i], i + 2))
             {
-                throw new InvalidDataException($"The vocabulary lists token '{tokens[i]}' twice.");
+                var shown = tokens[i].Length <= 40 ? tokens[i] : tokens[i][..40] + "…";
+                throw new InvalidDataException($"The vocabulary lists token '{shown}' twice.");
             }
         }
     }

@@ -1,85 +1,99 @@
 using Microsoft.ML;
+using MlNetRnn.Data;
 
 namespace MlNetRnn.MlNet;
 
 /// <summary>Saving and loading ML.NET model files that contain sequence taggers, safely.</summary>
 public static class SequenceTaggerModelFile
 {
+    /// <summary>The largest model file <see cref="Load"/> reads: 256 MiB.</summary>
+    public const long MaxFileBytes = ModelFileCheck.MaxFileBytes;
+
     /// <summary>
-    /// Saves <paramref name="model"/> atomically: writes a temporary file in the same directory, flushes it
-    /// to disk, then moves it over <paramref name="path"/>. If saving fails, an existing file at
-    /// <paramref name="path"/> is left untouched and the temporary file is removed.
+    /// Saves <paramref name="model"/> atomically (see <see cref="SafeFile.WriteAtomically"/>): an existing file
+    /// at <paramref name="path"/> is replaced only by a complete one, and hidden temporary files left by an
+    /// earlier save of the same path that was killed are removed.
     /// </summary>
+    /// <exception cref="IOException"><paramref name="path"/> is a directory, its directory is missing, or the disk failed.</exception>
+    /// <exception cref="UnauthorizedAccessException">The directory is not writable.</exception>
     public static void Save(MLContext mlContext, ITransformer model, DataViewSchema inputSchema, string path)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputSchema);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full) ?? throw new ArgumentException($"'{path}' has no directory", nameof(path));
-        var temp = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                mlContext.Model.Save(model, inputSchema, stream);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(temp);
-            throw;
-        }
+        SafeFile.WriteAtomically(path, stream => mlContext.Model.Save(model, inputSchema, stream));
     }
 
+    /// <summary>Checks, before a long training run, that <see cref="Save"/> could write <paramref name="path"/>
+    /// (see <see cref="SafeFile.CheckWritable"/>).</summary>
+    public static void CheckCanSave(string path) => SafeFile.CheckWritable(path);
+
     /// <summary>
-    /// Loads a model file with <c>mlContext.Model.Load</c>, then checks every sequence tagger in it by
-    /// decoding its network (so a damaged or newer-format payload fails here, not on the first row).
+    /// Loads a model file that holds at least one MlNetRnn sequence tagger. Before ML.NET reads anything, the
+    /// file's size, its zip entries (sizes, CRC-32) and the blocks of ML.NET's binary data inside are checked
+    /// within fixed bounds; then every tagger's payload is verified (format version, SHA-256 of the network
+    /// bytes from format version 2 on, sizes, finite weights) and decoded, so a damaged, crafted or
+    /// newer-format file fails here, with a message naming the check, not on the first row.
     /// </summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
-    /// <exception cref="InvalidDataException">The file is truncated, not an ML.NET model, or holds a damaged
-    /// or newer-format tagger payload.</exception>
+    /// <exception cref="IOException"><paramref name="path"/> is a directory, or reading failed.</exception>
+    /// <exception cref="InvalidDataException">The file is not a zip archive, is damaged, too large, not an
+    /// ML.NET model, holds no MlNetRnn tagger, or holds a damaged or newer-format tagger payload.</exception>
     public static ITransformer Load(MLContext mlContext, string path, out DataViewSchema inputSchema)
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"{path}: model file not found", path);
+        var bytes = SafeFile.ReadAllBytes(path, MaxFileBytes, "model file");
+        try
+        {
+            ModelFileCheck.Verify(bytes);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: not an MlNetRnn model file: {e.Message}", e);
+        }
         ITransformer model;
         try
         {
-            model = mlContext.Model.Load(path, out inputSchema);
+            model = mlContext.Model.Load(new MemoryStream(bytes, writable: false), out inputSchema);
         }
-        catch (Exception e) when (e is not (OutOfMemoryException or UnauthorizedAccessException or FileNotFoundException
-                                       or DirectoryNotFoundException or OperationCanceledException))
+        catch (Exception e) when (e is not (OutOfMemoryException or OperationCanceledException))
         {
-            throw new InvalidDataException($"{path}: not an MlNetRnn model file ({e.GetType().Name}: {e.Message})", e);
+            var cause = e;
+            while (cause is System.Reflection.TargetInvocationException or AggregateException && cause.InnerException is not null)
+                cause = cause.InnerException;
+            throw new InvalidDataException($"{path}: not an MlNetRnn model file: ML.NET cannot load it ({cause.GetType().Name}: {Shorten(cause.Message)})", e);
         }
+        IReadOnlyList<Models.SequenceTaggerNetwork> networks;
         try
         {
-            TaggerChain.ResolveNetworks(model);
+            networks = TaggerChain.ResolveNetworks(model);
         }
         catch (InvalidDataException e)
         {
             throw new InvalidDataException($"{path}: {e.Message}", e);
         }
+        if (networks.Count == 0)
+            throw new InvalidDataException($"{path}: not an MlNetRnn tagger: an ML.NET model without an MlNetRnn sequence tagger");
         return model;
     }
 
-    private static void TryDelete(string file)
+    /// <summary>The vocabulary of the (first) sequence tagger in <paramref name="model"/> (a trained tagger or a
+    /// loaded chain), e.g. to tell known from unknown words when evaluating.</summary>
+    /// <exception cref="ArgumentException">The model holds no MlNetRnn sequence tagger.</exception>
+    public static Vocabulary GetVocabulary(ITransformer model)
     {
-        try
-        {
-            File.Delete(file);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
+        ArgumentNullException.ThrowIfNull(model);
+        var networks = TaggerChain.ResolveNetworks(model);
+        if (networks.Count == 0)
+            throw new ArgumentException("the model holds no MlNetRnn sequence tagger", nameof(model));
+        return networks[0].Vocabulary;
+    }
+
+    private static string Shorten(string message)
+    {
+        message = message.ReplaceLineEndings(" ");
+        return message.Length <= 300 ? message : message[..300] + "…";
     }
 }

@@ -39,7 +39,7 @@ internal static class TaggerChain
     private static readonly ConditionalWeakTable<ITransformer, IReadOnlyList<SequenceTaggerNetwork>> Resolved = new();
 
     /// <summary>Finds every tagger in a transformer (a <see cref="SequenceTaggerTransformer"/> or a chain as
-    /// returned by <c>Model.Load</c>, nested chains included) and decodes its network (once per model id).
+    /// returned by <c>Model.Load</c>, nested chains included) and decodes its network (once per payload content).
     /// Throws <see cref="InvalidDataException"/> for a bad payload.</summary>
     public static IReadOnlyList<SequenceTaggerNetwork> ResolveNetworks(ITransformer model)
     {
@@ -65,9 +65,7 @@ internal static class TaggerChain
             if (element is CustomMappingTransformer<SequenceTaggerMappingInput, SequenceTaggerMappingOutput>
                 && previous is ValueMappingTransformer valueMapping)
             {
-                var payload = ReadPayload(valueMapping);
-                var (modelId, _) = TaggerPayload.ReadHeader(payload);
-                networks.Add(TaggerNetworkCache.GetOrDecode(modelId, payload));
+                networks.Add(TaggerNetworkCache.GetOrDecode(ReadPayload(valueMapping)));
             }
             else
             {

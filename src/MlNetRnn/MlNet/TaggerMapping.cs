@@ -75,27 +75,33 @@ internal sealed class SequenceTaggerKeyMappingFactory : CustomMappingFactory<Seq
 
 /// <summary>Tags a sentence with the network carried by the payload column. Created by ML.NET (by contract
 /// name) when a model is loaded; holds no state of its own beyond a per-mapping reference to the live
-/// network, which is decoded once per model id (see <see cref="TaggerNetworkCache"/>).</summary>
+/// network, which is decoded once per payload content (see <see cref="TaggerNetworkCache"/>).</summary>
 [CustomMappingFactoryAttribute(TaggerContract.TagContractName)]
 internal sealed class SequenceTaggerMappingFactory : CustomMappingFactory<SequenceTaggerMappingInput, SequenceTaggerMappingOutput>
 {
     /// <inheritdoc />
     public override Action<SequenceTaggerMappingInput, SequenceTaggerMappingOutput> GetMapping() => new Mapper().Map;
 
-    /// <summary>One mapping delegate: remembers the last resolved network (thread-safe: the pair is
-    /// swapped atomically as one immutable object).</summary>
+    /// <summary>One mapping delegate: remembers the last resolved payload and its network (thread-safe: the
+    /// pair is swapped atomically as one immutable object).</summary>
     internal sealed class Mapper
     {
-        private sealed record Resolved(string ModelId, SequenceTaggerNetwork Network);
+        /// <summary>The payload text last resolved (empty until the first row) and its network.</summary>
+        private sealed record Resolved(ReadOnlyMemory<char> Payload, SequenceTaggerNetwork Network);
+
         private Resolved? _resolved;
+        private readonly (string ModelId, SequenceTaggerNetwork Network)? _trained;
 
         public Mapper() { }
 
-        public Mapper(string modelId, SequenceTaggerNetwork network) => _resolved = new Resolved(modelId, network);
+        /// <summary>The mapping of a transformer that has just trained <paramref name="network"/>: the first
+        /// payload it sees carrying <paramref name="modelId"/> is its own (encoded from that network in the same
+        /// constructor), so it is not decoded again.</summary>
+        public Mapper(string modelId, SequenceTaggerNetwork network) => _trained = (modelId, network);
 
         public void Map(SequenceTaggerMappingInput input, SequenceTaggerMappingOutput output)
         {
-            var network = Resolve(input.Payload.Span);
+            var network = Resolve(input.Payload);
             var tokens = input.Tokens ?? [];
             if (tokens.Length == 0)
             {
@@ -110,15 +116,32 @@ internal sealed class SequenceTaggerMappingFactory : CustomMappingFactory<Sequen
             output.Probabilities = tagging.Distribution;
         }
 
-        internal SequenceTaggerNetwork Resolve(ReadOnlySpan<char> payload)
+        /// <summary>The network of <paramref name="payload"/>. The same payload as the last row is recognised by
+        /// identity (an immutable string at the same place) or by content, never by its model id alone.</summary>
+        internal SequenceTaggerNetwork Resolve(ReadOnlyMemory<char> payload)
         {
-            var (modelId, _) = TaggerPayload.ReadHeader(payload);
             var resolved = Volatile.Read(ref _resolved);
-            if (resolved is not null && string.Equals(resolved.ModelId, modelId, StringComparison.Ordinal))
+            if (resolved is not null && IsSamePayload(resolved.Payload, payload))
                 return resolved.Network;
-            var network = TaggerNetworkCache.GetOrDecode(modelId, payload);
-            Volatile.Write(ref _resolved, new Resolved(modelId, network));
+            SequenceTaggerNetwork network;
+            if (resolved is null && _trained is { } trained
+                && string.Equals(TaggerPayload.ReadHeader(payload.Span).ModelId, trained.ModelId, StringComparison.Ordinal))
+                network = trained.Network;
+            else
+                network = TaggerNetworkCache.GetOrDecode(payload.Span);
+            Volatile.Write(ref _resolved, new Resolved(payload, network));
             return network;
+        }
+
+        private static bool IsSamePayload(ReadOnlyMemory<char> known, ReadOnlyMemory<char> payload)
+        {
+            if (known.Length != payload.Length) return false;
+            // Strings are immutable: the same string at the same offset is the same text.
+            if (System.Runtime.InteropServices.MemoryMarshal.TryGetString(known, out var a, out int aStart, out _)
+                && System.Runtime.InteropServices.MemoryMarshal.TryGetString(payload, out var b, out int bStart, out _)
+                && ReferenceEquals(a, b) && aStart == bStart)
+                return true;
+            return known.Span.SequenceEqual(payload.Span);
         }
     }
 }

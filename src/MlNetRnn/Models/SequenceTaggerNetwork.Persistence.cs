@@ -46,8 +46,16 @@ public sealed partial class SequenceTaggerNetwork
         }
     }
 
-    /// <summary>Reads what <see cref="Save"/> wrote.</summary>
-    /// <exception cref="InvalidDataException">Truncated or foreign data, or a newer format; the message says which.</exception>
+    /// <summary>The largest embedding width or number of units a stored network may declare.</summary>
+    public const int MaxStoredLayerSize = 1 << 16;
+
+    /// <summary>
+    /// Reads what <see cref="Save"/> wrote. Every size in the data is checked against the bytes actually
+    /// present before anything is allocated, every weight must have exactly the shape the hyper-parameters
+    /// imply and be finite, and nothing may follow the weights; only then is the network built.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Truncated, foreign, inconsistent or damaged data, or a newer
+    /// format; the message says which check failed.</exception>
     public static SequenceTaggerNetwork Load(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
@@ -81,33 +89,24 @@ public sealed partial class SequenceTaggerNetwork
                 EarlyStoppingPatience = reader.ReadInt32(),
             };
             hp.Validate();
-            var vocabulary = Vocabulary.FromTokens(ReadStrings(reader));
-            var tags = ReadStrings(reader);
+            CheckLayerSize(hp.EmbeddingSize, "embedding size");
+            CheckLayerSize(hp.Units, "units");
+            var vocabulary = Vocabulary.FromTokens(ReadStrings(reader, "vocabulary token"));
+            var tags = ReadStrings(reader, "tag");
             if (tags.Length == 0) throw new InvalidDataException("The sequence tagger network has no tags.");
+            var duplicate = tags.GroupBy(t => t, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+            if (duplicate is not null) throw new InvalidDataException($"The sequence tagger network lists tag '{Shorten(duplicate.Key)}' twice.");
+            var values = ReadWeights(reader, WeightShapes(vocabulary.Size, hp.EmbeddingSize, hp.Units, tags.Length));
+            long trailing = stream.Length - stream.Position;
+            if (trailing != 0)
+                throw new InvalidDataException($"The sequence tagger network data has {trailing} trailing bytes after the weights.");
+
+            // Every weight is in memory and checked: the network built now holds nothing the file did not give.
             var network = new SequenceTaggerNetwork(vocabulary, tags, hp);
             try
             {
                 using var scope = NewDisposeScope();
-                int count = reader.ReadInt32();
-                var weights = new List<Tensor>();
-                for (int i = 0; i < count; i++)
-                {
-                    int rank = reader.ReadInt32();
-                    if (rank is < 0 or > 8) throw new InvalidDataException($"Weight {i} has an impossible rank {rank}.");
-                    var shape = Enumerable.Range(0, rank).Select(_ => reader.ReadInt64()).ToArray();
-                    long remaining = (stream.Length - stream.Position) / sizeof(float);
-                    long n = 1;
-                    foreach (long d in shape)
-                    {
-                        // Checked one factor at a time so that garbage sizes cannot overflow.
-                        if (d < 0 || (d > 0 && n > remaining / d)) throw new EndOfStreamException();
-                        n *= d;
-                    }
-                    var values = new float[n];
-                    reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
-                    weights.Add(tensor(values, shape));
-                }
-                network._model.SetWeights(weights);
+                network._model.SetWeights(values.Select(v => tensor(v.Values, v.Shape)).ToArray());
                 return network;
             }
             catch
@@ -126,6 +125,62 @@ public sealed partial class SequenceTaggerNetwork
         }
     }
 
+    /// <summary>The weights the constructor's architecture has, in <see cref="Model.GetWeights"/> order:
+    /// embeddings (vocabulary, embedding), SimpleRNN kernel (embedding, units), recurrent kernel (units, units),
+    /// bias (units), Dense kernel (units, tags), bias (tags).</summary>
+    private static (string Name, long[] Shape)[] WeightShapes(int vocabularySize, int embedding, int units, int tags) =>
+    [
+        ("embeddings", [vocabularySize, embedding]),
+        ("simple_rnn kernel", [embedding, units]),
+        ("simple_rnn recurrent kernel", [units, units]),
+        ("simple_rnn bias", [units]),
+        ("dense kernel", [units, tags]),
+        ("dense bias", [tags]),
+    ];
+
+    /// <summary>Reads the weights, each checked against its expected shape and the bytes left before its
+    /// values are allocated, then checked to be finite.</summary>
+    private static (float[] Values, long[] Shape)[] ReadWeights(BinaryReader reader, (string Name, long[] Shape)[] expected)
+    {
+        var stream = reader.BaseStream;
+        int count = reader.ReadInt32();
+        if (count != expected.Length)
+            throw new InvalidDataException($"The sequence tagger network stores {count} weights; its architecture has {expected.Length}.");
+        var result = new (float[], long[])[count];
+        for (int i = 0; i < count; i++)
+        {
+            var (name, shape) = expected[i];
+            int rank = reader.ReadInt32();
+            if (rank != shape.Length)
+                throw new InvalidDataException($"Weight {i} ({name}) has rank {rank}; expected {shape.Length}.");
+            var stored = new long[rank];
+            for (int d = 0; d < rank; d++) stored[d] = reader.ReadInt64();
+            if (!stored.AsSpan().SequenceEqual(shape))
+                throw new InvalidDataException(
+                    $"Weight {i} ({name}) has shape ({string.Join(", ", stored)}); the stored sizes imply ({string.Join(", ", shape)}).");
+            long elements = shape.Aggregate(1L, (n, d) => checked(n * d));
+            long available = (stream.Length - stream.Position) / sizeof(float);
+            if (elements > available)
+                throw new InvalidDataException(
+                    $"Weight {i} ({name}) needs {elements} values but only {available} remain: the network data is truncated.");
+            var values = new float[elements];
+            stream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+            int bad = Array.FindIndex(values, v => !float.IsFinite(v));
+            if (bad >= 0)
+                throw new InvalidDataException($"Weight {i} ({name}) holds a non-finite value ({values[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}) at index {bad}.");
+            result[i] = (values, shape);
+        }
+        return result;
+    }
+
+    private static void CheckLayerSize(int size, string what)
+    {
+        if (size > MaxStoredLayerSize)
+            throw new InvalidDataException($"The sequence tagger network declares {what} {size}; at most {MaxStoredLayerSize} is read.");
+    }
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
+
     private static byte[] MagicBytes()
     {
         using var buffer = new MemoryStream();
@@ -139,12 +194,15 @@ public sealed partial class SequenceTaggerNetwork
         foreach (var v in values) writer.Write(v);
     }
 
-    private static string[] ReadStrings(BinaryReader reader)
+    /// <summary>A count then that many strings; each string takes at least one byte, so a count above the
+    /// bytes left is refused before the array is allocated.</summary>
+    private static string[] ReadStrings(BinaryReader reader, string what)
     {
         int count = reader.ReadInt32();
-        if (count < 0 || count > reader.BaseStream.Length - reader.BaseStream.Position)
+        long left = reader.BaseStream.Length - reader.BaseStream.Position;
+        if (count < 0 || count > left)
         {
-            throw new EndOfStreamException();
+            throw new InvalidDataException($"The sequence tagger network declares {count} {what}s but only {left} bytes remain.");
         }
         var values = new string[count];
         for (int i = 0; i < count; i++) values[i] = reader.ReadString();

@@ -1,36 +1,84 @@
+using MlNetRnn.Data;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace MlNetRnn.Pipelines.Commands;
 
-/// <summary>Turns user errors into one line on stderr and a non-zero exit code.</summary>
+/// <summary>
+/// Runs the command line and turns failures into one line on stderr. User errors (the command line, the
+/// user's files and their I/O, data and model-file checks) exit with <see cref="UserError"/>; anything else is
+/// a bug in mlnetrnn: its message and <see cref="InternalError"/>, and the stack trace with <c>--verbose</c>.
+/// </summary>
 public static class CliErrors
 {
-    /// <summary>Exit code for a user error (bad option, missing or malformed file).</summary>
+    /// <summary>Exit code for a user error (bad option, missing, unreadable or malformed file, failed write).</summary>
     public const int UserError = 2;
 
-    /// <summary>Runs <paramref name="app"/>; a user error prints <c>mlnetrnn: message</c> on stderr and
-    /// returns <see cref="UserError"/>, anything else (a bug) propagates with its stack trace.</summary>
-    public static int Run(CommandApp app, string[] args)
+    /// <summary>Exit code for a bug.</summary>
+    public const int InternalError = 1;
+
+    /// <summary>The longest stderr line written; longer messages are cut (a file may hold a megabyte-long token).</summary>
+    public const int MaxMessageLength = 1000;
+
+    /// <summary>Runs <paramref name="app"/> on <paramref name="args"/> after <see cref="CommandLine.Check"/>.</summary>
+    public static int Run(CommandApp app, IReadOnlyList<CommandLine.CommandSpec> commands, string[] args)
     {
-        app.Configure(config =>
-        {
-            config.PropagateExceptions();
-        });
+        bool verbose = args.Contains("--verbose");
+        args = args.Where(a => a != "--verbose").ToArray();
+        app.Configure(config => config.PropagateExceptions());
         try
         {
+            CommandLine.Check(commands, args);
             return app.Run(args);
+        }
+        catch (Exception e) when (StandardStreams.IsBrokenPipe(e))
+        {
+            return 0; // the reader of our output has gone (e.g. `| head -1`): stop quietly
         }
         catch (Exception e) when (IsUserError(e))
         {
-            Console.Error.WriteLine($"mlnetrnn: {Describe(e)}");
+            Write(Describe(e));
+            if (verbose) Console.Error.WriteLine(e);
             return UserError;
+        }
+        catch (Exception e)
+        {
+            Write($"internal error: {e.GetType().Name}: {Describe(e)}{(verbose ? "" : " (run with --verbose for details)")}");
+            if (verbose) Console.Error.WriteLine(e);
+            return InternalError;
         }
     }
 
-    private static bool IsUserError(Exception e) => e is CommandParseException or CommandRuntimeException
-        or ArgumentException or FileNotFoundException or DirectoryNotFoundException or FormatException
-        or InvalidDataException or UnauthorizedAccessException or InvalidOperationException;
+    /// <summary>Our own exceptions and those about the user's files; see the class summary.</summary>
+    public static bool IsUserError(Exception e) => e is UsageException or CommandParseException or CommandRuntimeException
+        or SequenceDataFormatException or InvalidDataException or IOException or UnauthorizedAccessException;
+
+    /// <summary>Runs <paramref name="action"/>; an I/O failure it raises is rethrown with its message prefixed
+    /// by <paramref name="option"/>, so the line names the option as well as the file.</summary>
+    public static void ForOption(string option, Action action)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"{option} {e.Message}", e);
+        }
+    }
+
+    private static void Write(string line)
+    {
+        if (line.Length > MaxMessageLength) line = line[..(MaxMessageLength - 1)] + "…";
+        try
+        {
+            Console.Error.WriteLine($"mlnetrnn: {line}");
+        }
+        catch (IOException)
+        {
+            // stderr itself is gone; the exit code still tells
+        }
+    }
 
     private static string Describe(Exception e)
     {

@@ -67,71 +67,103 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [DefaultValue(0)]
         public int Patience { get; init; }
 
+        [CommandOption("--log-file <CSV>")]
+        [Description("Also write each epoch's figures (epoch,loss,dev_accuracy,elapsed_seconds) to this CSV file as they happen.")]
+        public string? LogFile { get; init; }
+
         public override ValidationResult Validate()
         {
-            var problem = (Epochs < 1 ? $"--epochs must be at least 1, not {Epochs}" : null)
-                ?? (BatchSize < 1 ? $"--batch-size must be at least 1, not {BatchSize}" : null)
-                ?? (Units < 1 ? $"--units must be at least 1, not {Units}" : null)
-                ?? (Embedding < 1 ? $"--embedding must be at least 1, not {Embedding}" : null)
+            var problem = Range("--epochs", Epochs, 1, MaxEpochs)
+                ?? Range("--batch-size", BatchSize, 1, MaxBatchSize)
+                ?? Range("--units", Units, 1, MaxLayerSize)
+                ?? Range("--embedding", Embedding, 1, MaxLayerSize)
                 ?? (!(LearningRate > 0) || double.IsInfinity(LearningRate) ? $"--learning-rate must be a positive number, not {LearningRate.ToString(CultureInfo.InvariantCulture)}" : null)
-                ?? (MinCount < 1 ? $"--min-count must be at least 1, not {MinCount}" : null)
-                ?? (Patience < 0 ? $"--patience must be at least 0, not {Patience}" : null);
+                ?? Range("--min-count", MinCount, 1, int.MaxValue)
+                ?? Range("--patience", Patience, 0, MaxEpochs);
             return problem is null ? base.Validate() : ValidationResult.Error(problem);
         }
+
+        private static string? Range(string option, int value, int min, int max) =>
+            value < min ? $"{option} must be at least {min}, not {value}"
+            : value > max ? $"{option} must be at most {max}, not {value}"
+            : null;
     }
+
+    /// <summary>The largest <c>--units</c> and <c>--embedding</c>: a 4096 × 4096 recurrent kernel is already 64 MB.</summary>
+    public const int MaxLayerSize = 4096;
+
+    /// <summary>The largest <c>--batch-size</c>.</summary>
+    public const int MaxBatchSize = 65536;
+
+    /// <summary>The largest <c>--epochs</c> and <c>--patience</c>.</summary>
+    public const int MaxEpochs = 100_000;
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        // Checked before training, so a typo in the output path does not cost a training run.
-        var modelDirectory = Path.GetDirectoryName(Path.GetFullPath(settings.Model));
-        if (!Directory.Exists(modelDirectory))
-            throw new DirectoryNotFoundException($"--model: directory '{modelDirectory}' does not exist");
+        // Checked before training, so that a bad output path does not cost a training run.
+        CliErrors.ForOption("--model", () => SequenceTaggerModelFile.CheckCanSave(settings.Model));
         var mlContext = new MLContext(settings.Seed);
-        var train = settings.Load(mlContext, settings.Train);
-        var dev = settings.Dev is null ? null : settings.Load(mlContext, settings.Dev);
+        var train = settings.Load(mlContext, settings.Train, "--train");
+        var dev = settings.Dev is null ? null : settings.Load(mlContext, settings.Dev, "--dev");
+        using var log = settings.LogFile is null ? null : OpenLog(settings.LogFile);
         var reports = new List<EpochReport>();
         var clock = Stopwatch.StartNew();
-        SequenceTaggerTransformer? model = null;
-        void Fit(Action<EpochReport> onEpoch)
+        var estimator = mlContext.SequenceTagging().Trainers.SimpleRnn(Options(settings, report =>
         {
-            var estimator = mlContext.SequenceTagging().Trainers.SimpleRnn(Options(settings, report =>
-            {
-                reports.Add(report);
-                onEpoch(report);
-            }));
-            model = dev is null ? estimator.Fit(train) : estimator.Fit(train, dev);
-        }
-
-        if (AnsiConsole.Profile.Capabilities.Interactive)
-        {
-            AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-                .Start(progress =>
-                {
-                    var task = progress.AddTask("training", maxValue: settings.Epochs);
-                    Fit(report =>
-                    {
-                        task.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {report.Epoch}/{report.Epochs} loss {report.Loss:F4}");
-                        task.Increment(1);
-                    });
-                });
-        }
-        else
-        {
-            // Redirected output (a log file, a pipe): a live bar would not redraw, so write one line per epoch.
-            Fit(report => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"epoch {report.Epoch}/{report.Epochs} loss {report.Loss:F4} dev {report.DevAccuracy?.ToString("F4", CultureInfo.InvariantCulture) ?? "-"} ({report.Elapsed.TotalSeconds:F1} s)")));
-        }
+            reports.Add(report);
+            var devAccuracy = report.DevAccuracy?.ToString("F4", CultureInfo.InvariantCulture);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"epoch {report.Epoch}/{report.Epochs} loss {report.Loss:F4} dev accuracy {devAccuracy ?? "-"} ({report.Elapsed.TotalSeconds:F1} s)"));
+            log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{report.Epoch},{report.Loss:R},{report.DevAccuracy?.ToString("R", CultureInfo.InvariantCulture) ?? ""},{report.Elapsed.TotalSeconds:F3}"));
+            log?.Flush();
+        }));
+        var model = dev is null ? estimator.Fit(train) : estimator.Fit(train, dev);
         var trainingTime = clock.Elapsed;
-        SequenceTaggerModelFile.Save(mlContext, model!, train.Schema, settings.Model);
+        if (KeptEpoch(settings, reports) is { } kept)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"early stopping: kept epoch {kept.Epoch} (dev accuracy {kept.DevAccuracy:F4}), the best of the {reports.Count} epochs run"));
+        }
+        try
+        {
+            SequenceTaggerModelFile.Save(mlContext, model, train.Schema, settings.Model);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"--model {settings.Model}: the model could not be saved: {e.Message}", e);
+        }
 
-        AnsiConsole.Write(EpochTable(reports));
         var (sentences, tokens) = Count(mlContext, train);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"trained on {tokens} tokens in {sentences} sentences in {trainingTime.TotalSeconds:F1} s"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"model: {settings.Model} ({new FileInfo(settings.Model).Length / 1024.0:F1} KiB, {model!.TagNames.Count} tags)"));
+            $"model: {settings.Model} ({new FileInfo(settings.Model).Length / 1024.0:F1} KiB, {model.TagNames.Count} tags)"));
         return 0;
+    }
+
+    /// <summary>With early stopping, the epoch whose weights were kept when it is not the last one run: the
+    /// first epoch with the best dev accuracy (a later equal one is not better).</summary>
+    private static EpochReport? KeptEpoch(Settings settings, List<EpochReport> reports)
+    {
+        if (settings.Patience == 0 || settings.Dev is null || reports.Count == 0) return null;
+        var best = reports.Aggregate((a, b) => b.DevAccuracy > a.DevAccuracy ? b : a);
+        return best.Epoch == reports[^1].Epoch ? null : best;
+    }
+
+    private static StreamWriter OpenLog(string path)
+    {
+        try
+        {
+            var writer = new StreamWriter(path, append: false, new System.Text.UTF8Encoding(false)) { NewLine = "\n" };
+            writer.WriteLine("epoch,loss,dev_accuracy,elapsed_seconds");
+            writer.Flush();
+            return writer;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new IOException($"--log-file {path}: cannot write: {e.Message}", e);
+        }
     }
 
     private static SequenceTaggerOptions Options(Settings settings, Action<EpochReport> onEpoch) => new()
@@ -146,24 +178,6 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         EarlyStoppingPatience = settings.Patience,
         OnEpoch = onEpoch,
     };
-
-    private static Table EpochTable(IEnumerable<EpochReport> reports)
-    {
-        var table = new Table()
-            .AddColumn(new TableColumn("epoch").RightAligned())
-            .AddColumn(new TableColumn("loss").RightAligned())
-            .AddColumn(new TableColumn("dev accuracy").RightAligned())
-            .AddColumn(new TableColumn("elapsed").RightAligned());
-        foreach (var r in reports)
-        {
-            table.AddRow(
-                r.Epoch.ToString(CultureInfo.InvariantCulture),
-                r.Loss.ToString("F4", CultureInfo.InvariantCulture),
-                r.DevAccuracy?.ToString("F4", CultureInfo.InvariantCulture) ?? "-",
-                r.Elapsed.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture) + " s");
-        }
-        return table;
-    }
 
     /// <summary>Sentences and tokens of the training data (re-read: the data view streams from the file).</summary>
     private static (int Sentences, long Tokens) Count(MLContext mlContext, IDataView data)

@@ -31,12 +31,42 @@ internal static class CliProcess
         // Read both streams concurrently so neither pipe can fill up and block the child.
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (stdin is not null) process.StandardInput.Write(stdin);
-        process.StandardInput.Close();
+        try
+        {
+            if (stdin is not null) process.StandardInput.Write(stdin);
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The command refused the input and ended before reading all of it.
+        }
         if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
         {
             process.Kill(entireProcessTree: true);
             Assert.Fail($"mlnetrnn {string.Join(' ', args)} did not finish in 2 minutes");
+        }
+        return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Runs a bash <paramref name="script"/> in which <c>$MLNETRNN</c> is the command line (for pipes
+    /// and closed descriptors); fails the test if it has not ended after 2 minutes (a hang guard, not a timing).</summary>
+    public static CliResult RunShell(string script)
+    {
+        var dll = Dll.Value;
+        var host = Path.Combine(Path.GetDirectoryName(dll)!, "mlnetrnn");
+        var start = new ProcessStartInfo("bash") { ArgumentList = { "-c", script } };
+        start.Environment["MLNETRNN"] = File.Exists(host) ? host : $"dotnet {dll}";
+        start.RedirectStandardInput = true;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start bash");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.StandardInput.Close();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"bash -c '{script}' did not finish in 2 minutes");
         }
         return new CliResult(process.ExitCode, stdout.Result, stderr.Result);
     }

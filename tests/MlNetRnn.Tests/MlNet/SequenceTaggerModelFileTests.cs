@@ -36,8 +36,11 @@ public sealed class SequenceTaggerModelFileTests
         var path = PathOf("corrupt.zip");
         File.WriteAllBytes(path, Enumerable.Range(0, 4096).Select(i => (byte)(i * 7919 % 251)).ToArray());
         var e = Assert.ThrowsExactly<InvalidDataException>(() => SequenceTaggerModelFile.Load(ml, path, out _));
-        StringAssert.StartsWith(e.Message, $"{path}: not an MlNetRnn model file (");
-        Assert.ThrowsExactly<FileNotFoundException>(() => SequenceTaggerModelFile.Load(ml, PathOf("missing.zip"), out _));
+        Assert.StartsWith($"{path}: not an MlNetRnn model file: not a zip archive (", e.Message);
+        var missing = Assert.ThrowsExactly<FileNotFoundException>(() => SequenceTaggerModelFile.Load(ml, PathOf("missing.zip"), out _));
+        Assert.AreEqual($"{PathOf("missing.zip")}: model file not found", missing.Message);
+        var directory = Assert.ThrowsExactly<IOException>(() => SequenceTaggerModelFile.Load(ml, _dir.FullName, out _));
+        Assert.AreEqual($"{_dir.FullName}: is a directory, not a model file", directory.Message);
     }
 
     [TestMethod]
@@ -49,7 +52,7 @@ public sealed class SequenceTaggerModelFileTests
         var bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
         var e = Assert.ThrowsExactly<InvalidDataException>(() => SequenceTaggerModelFile.Load(ml, path, out _));
-        StringAssert.Contains(e.Message, "not an MlNetRnn model file");
+        Assert.StartsWith($"{path}: not an MlNetRnn model file: not a zip archive", e.Message);
     }
 
     [TestMethod]
@@ -61,7 +64,17 @@ public sealed class SequenceTaggerModelFileTests
         using (var writer = new StreamWriter(zip.CreateEntry("readme.txt").Open()))
             writer.Write("not a model");
         var e = Assert.ThrowsExactly<InvalidDataException>(() => SequenceTaggerModelFile.Load(ml, path, out _));
-        StringAssert.Contains(e.Message, "not an MlNetRnn model file");
+        Assert.StartsWith($"{path}: not an MlNetRnn model file: ML.NET cannot load it (", e.Message);
+    }
+
+    [TestMethod]
+    public void ForeignMlNetModel_IsNotATagger()
+    {
+        var (ml, _, data) = Train();
+        var path = PathOf("foreign-model.zip");
+        ml.Model.Save(ml.Transforms.CopyColumns("Copy", "Tokens").Fit(data), data.Schema, path);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => SequenceTaggerModelFile.Load(ml, path, out _));
+        Assert.AreEqual($"{path}: not an MlNetRnn tagger: an ML.NET model without an MlNetRnn sequence tagger", e.Message);
     }
 
     [TestMethod]

@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Reflection;
+using Spectre.Console.Cli;
+
+namespace MlNetRnn.Pipelines.Commands;
+
+/// <summary>
+/// Checks a command line before Spectre.Console.Cli binds it, so that every mistake is named the same way:
+/// an unknown command or option (with the closest valid one), a value that is not a number (naming the
+/// option), a missing value, a stray argument. Spectre's own parsing is lenient about unknown options, which
+/// would otherwise be ignored.
+/// </summary>
+public static class CommandLine
+{
+    /// <summary>Options every command accepts.</summary>
+    public static readonly string[] CommonOptions = ["--help", "-h", "--verbose"];
+
+    /// <summary>One command: its name and its settings type (whose <see cref="CommandOptionAttribute"/>s are its options).</summary>
+    public sealed record CommandSpec(string Name, Type Settings);
+
+    /// <summary>Throws <see cref="UsageException"/> for the first problem in <paramref name="args"/>.</summary>
+    public static void Check(IReadOnlyList<CommandSpec> commands, IReadOnlyList<string> args)
+    {
+        if (args.Count == 0 || args[0] is "--help" or "-h" or "--version") return;
+        var names = commands.Select(c => c.Name).ToArray();
+        if (args[0].StartsWith('-'))
+            throw new UsageException($"expected a command ({string.Join(", ", names)}) before '{Quote(args[0])}'");
+        var command = commands.FirstOrDefault(c => c.Name == args[0])
+            ?? throw new UsageException($"unknown command '{Quote(args[0])}'{Suggestion(args[0], names)}; commands: {string.Join(", ", names)}");
+        var options = OptionsOf(command.Settings);
+        for (int i = 1; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (CommonOptions.Contains(arg)) continue;
+            if (!arg.StartsWith('-'))
+                throw new UsageException($"{command.Name}: unexpected argument '{Quote(arg)}' (options take the form --name value)");
+            var (name, inlineValue) = arg.IndexOf('=') is var eq and > 0 ? (arg[..eq], arg[(eq + 1)..]) : (arg, null);
+            if (!options.TryGetValue(name, out var type))
+                throw new UsageException(
+                    $"{command.Name}: unknown option '{Quote(name)}'{Suggestion(name, options.Keys.Concat(CommonOptions))}");
+            if (type == typeof(bool))
+            {
+                if (inlineValue is not null && !bool.TryParse(inlineValue, out _))
+                    throw new UsageException($"{name}: '{Quote(inlineValue)}' is not true or false");
+                continue;
+            }
+            string? value = inlineValue;
+            if (value is null)
+            {
+                if (i + 1 >= args.Count || (args[i + 1].StartsWith("--", StringComparison.Ordinal) && !IsNumber(args[i + 1])))
+                    throw new UsageException($"{name}: a value is missing");
+                value = args[++i];
+            }
+            CheckValue(name, value, Nullable.GetUnderlyingType(type) ?? type);
+        }
+    }
+
+    /// <summary>The value <paramref name="text"/> of option <paramref name="name"/> as a whole number.</summary>
+    private static void CheckValue(string name, string text, Type type)
+    {
+        if (type == typeof(int) && !int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
+            throw new UsageException(long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _)
+                ? $"{name}: '{Quote(text)}' is too large"
+                : $"{name}: '{Quote(text)}' is not a whole number");
+        if (type == typeof(double) && !IsNumber(text))
+            throw new UsageException($"{name}: '{Quote(text)}' is not a number");
+    }
+
+    private static bool IsNumber(string text) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out _);
+
+    /// <summary>Long and short option names (with dashes) of a settings type, and each one's value type.</summary>
+    public static Dictionary<string, Type> OptionsOf(Type settings)
+    {
+        var options = new Dictionary<string, Type>(StringComparer.Ordinal);
+        foreach (var property in settings.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.GetCustomAttribute<CommandOptionAttribute>() is not { } option) continue;
+            foreach (var longName in option.LongNames) options[$"--{longName}"] = property.PropertyType;
+            foreach (var shortName in option.ShortNames) options[$"-{shortName}"] = property.PropertyType;
+        }
+        return options;
+    }
+
+    /// <summary>" (did you mean 'x'?)" for the closest of <paramref name="candidates"/>, or "" when none is close.</summary>
+    public static string Suggestion(string given, IEnumerable<string> candidates)
+    {
+        var best = candidates
+            .Select(c => (Candidate: c, Distance: EditDistance(given.TrimStart('-'), c.TrimStart('-'))))
+            .OrderBy(p => p.Distance).ThenBy(p => p.Candidate, StringComparer.Ordinal)
+            .FirstOrDefault();
+        int tolerance = Math.Max(1, best.Candidate is null ? 0 : best.Candidate.TrimStart('-').Length / 3);
+        bool prefix = best.Candidate is not null && given.Length >= 3
+            && best.Candidate.StartsWith(given, StringComparison.Ordinal);
+        return best.Candidate is not null && (best.Distance <= tolerance || prefix) ? $" (did you mean '{best.Candidate}'?)" : "";
+    }
+
+    /// <summary>Levenshtein distance with adjacent transpositions (optimal string alignment).</summary>
+    private static int EditDistance(string a, string b)
+    {
+        if (a.Length > 64 || b.Length > 64) return int.MaxValue;
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (int i = 0; i <= a.Length; i++) d[i, 0] = i;
+        for (int j = 0; j <= b.Length; j++) d[0, j] = j;
+        for (int i = 1; i <= a.Length; i++)
+        {
+            for (int j = 1; j <= b.Length; j++)
+            {
+                int cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+            }
+        }
+        return d[a.Length, b.Length];
+    }
+
+    /// <summary>User input quoted in a message, cut to 80 characters.</summary>
+    public static string Quote(string text) => MlNetRnn.Data.SequenceDataFormatException.Quote(text);
+}
+
+/// <summary>A mistake on the command line or in the user's input that the CLI itself detected.</summary>
+public sealed class UsageException(string message) : Exception(message);
