@@ -48,7 +48,6 @@ public sealed class SequenceTaggerTransformer : ITransformer
         if (payload is null)
         {
             payload = TaggerPayload.Encode(network, modelId);
-            TaggerNetworkCache.Register(modelId, network);
             mapper = new SequenceTaggerMappingFactory.Mapper(modelId, network);
         }
         else

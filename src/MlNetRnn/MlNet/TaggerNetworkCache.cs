@@ -14,14 +14,6 @@ internal static class TaggerNetworkCache
     private static readonly ConcurrentDictionary<string, WeakReference<SequenceTaggerNetwork>> Networks = new(StringComparer.Ordinal);
     private static readonly object DecodeLock = new();
 
-    /// <summary>Kept for the transformer that has just trained <paramref name="network"/>: it resolves its
-    /// own payload through its mapping, so nothing is registered (a model id is not a content key).</summary>
-    public static void Register(string modelId, SequenceTaggerNetwork network)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(modelId);
-        ArgumentNullException.ThrowIfNull(network);
-    }
-
     /// <summary>The live network for a payload: from the cache when the same payload text was decoded before
     /// and is still alive, else decoded (once, under a lock).</summary>
     public static SequenceTaggerNetwork GetOrDecode(ReadOnlySpan<char> payload)

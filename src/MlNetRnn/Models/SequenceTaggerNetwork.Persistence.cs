@@ -47,7 +47,7 @@ public sealed partial class SequenceTaggerNetwork
     }
 
     /// <summary>The largest embedding width or number of units a stored network may declare.</summary>
-    public const int MaxStoredLayerSize = 1 << 16;
+    public const int MaxStoredLayerSize = SequenceTaggerHyperParameters.MaxLayerSize;
 
     /// <summary>
     /// Reads what <see cref="Save"/> wrote. Every size in the data is checked against the bytes actually
@@ -88,9 +88,10 @@ public sealed partial class SequenceTaggerNetwork
                 RareTokenDropout = reader.ReadDouble(),
                 EarlyStoppingPatience = reader.ReadInt32(),
             };
-            hp.Validate();
+            // Sizes first, with the file's words; then every other setting.
             CheckLayerSize(hp.EmbeddingSize, "embedding size");
             CheckLayerSize(hp.Units, "units");
+            hp.Validate();
             var vocabulary = Vocabulary.FromTokens(ReadStrings(reader, "vocabulary token"));
             var tags = ReadStrings(reader, "tag");
             if (tags.Length == 0) throw new InvalidDataException("The sequence tagger network has no tags.");

@@ -80,9 +80,19 @@ public static class CliErrors
         }
     }
 
+    /// <summary>An exception's message as one line for the user, without .NET's " (Parameter 'x')" suffix: the
+    /// library's messages already say which setting they are about.</summary>
+    public static string MessageOf(Exception e)
+    {
+        var message = e is ArgumentException { ParamName: { } name } argument
+            ? argument.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal)
+            : e.Message;
+        return message.ReplaceLineEndings(" ").Trim();
+    }
+
     private static string Describe(Exception e)
     {
-        var message = e.Message.ReplaceLineEndings(" ").Trim();
+        var message = MessageOf(e);
         return e is CommandParseException or CommandRuntimeException ? Markup.Remove(message) : message;
     }
 }

@@ -73,30 +73,29 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
         public override ValidationResult Validate()
         {
-            var problem = Range("--epochs", Epochs, 1, MaxEpochs)
-                ?? Range("--batch-size", BatchSize, 1, MaxBatchSize)
-                ?? Range("--units", Units, 1, MaxLayerSize)
-                ?? Range("--embedding", Embedding, 1, MaxLayerSize)
-                ?? (!(LearningRate > 0) || double.IsInfinity(LearningRate) ? $"--learning-rate must be a positive number, not {LearningRate.ToString(CultureInfo.InvariantCulture)}" : null)
-                ?? Range("--min-count", MinCount, 1, int.MaxValue)
-                ?? Range("--patience", Patience, 0, MaxEpochs);
-            return problem is null ? base.Validate() : ValidationResult.Error(problem);
+            // One source of truth: the library's checks, under the CLI's option names.
+            try
+            {
+                Options(this, _ => { }).Validate(name => OptionNames.TryGetValue(name, out var option) ? option : name);
+            }
+            catch (ArgumentException e)
+            {
+                return ValidationResult.Error(CliErrors.MessageOf(e));
+            }
+            return base.Validate();
         }
 
-        private static string? Range(string option, int value, int min, int max) =>
-            value < min ? $"{option} must be at least {min}, not {value}"
-            : value > max ? $"{option} must be at most {max}, not {value}"
-            : null;
+        private static readonly Dictionary<string, string> OptionNames = new(StringComparer.Ordinal)
+        {
+            [nameof(SequenceTaggerOptions.Epochs)] = "--epochs",
+            [nameof(SequenceTaggerOptions.BatchSize)] = "--batch-size",
+            [nameof(SequenceTaggerOptions.Units)] = "--units",
+            [nameof(SequenceTaggerOptions.EmbeddingSize)] = "--embedding",
+            [nameof(SequenceTaggerOptions.LearningRate)] = "--learning-rate",
+            [nameof(SequenceTaggerOptions.VocabularyMinCount)] = "--min-count",
+            [nameof(SequenceTaggerOptions.EarlyStoppingPatience)] = "--patience",
+        };
     }
-
-    /// <summary>The largest <c>--units</c> and <c>--embedding</c>: a 4096 × 4096 recurrent kernel is already 64 MB.</summary>
-    public const int MaxLayerSize = 4096;
-
-    /// <summary>The largest <c>--batch-size</c>.</summary>
-    public const int MaxBatchSize = 65536;
-
-    /// <summary>The largest <c>--epochs</c> and <c>--patience</c>.</summary>
-    public const int MaxEpochs = 100_000;
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {

@@ -71,9 +71,9 @@ public sealed class CliHardeningTests
         AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "--learning-rate", "fast"),
             "--learning-rate: 'fast' is not a number");
         AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "--units", "1000000"),
-            "--units must be at most 4096, not 1000000");
+            "--units must be at most 8192; received 1000000.");
         AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "--embedding", "2000000000"),
-            "--embedding must be at most 4096, not 2000000000");
+            "--embedding must be at most 8192; received 2000000000.");
         AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "--epochs", "99999999999"),
             "--epochs: '99999999999' is too large");
         AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model"), "--model: a value is missing");
@@ -201,7 +201,7 @@ public sealed class CliHardeningTests
             ModelFileSafetyTests.CraftNetwork(embedding: 1 << 28, shapes: [[5, 4], [4, 4], [4, 4], [4], [4, 3], [3]]), "crafted");
         SequenceTaggerModelFile.Save(ml, new SequenceTaggerTransformer(ml, SvoData.Options(), tagger.Network, "crafted", payload, data), data.Schema, crafted);
         AssertUserError(CliProcess.Run("John\n", "predict", "--model", crafted),
-            $"{crafted}: MlNetRnn tagger payload of model crafted holds an unreadable network: The sequence tagger network declares embedding size 268435456; at most 65536 is read.");
+            $"{crafted}: MlNetRnn tagger payload of model crafted holds an unreadable network: The sequence tagger network declares embedding size 268435456; at most 8192 is read.");
     }
 
     [TestMethod]

@@ -104,11 +104,11 @@ public sealed class ModelFileSafetyTests
     }
 
     [TestMethod]
-    [DataRow(1 << 28, 4, "declares embedding size 268435456; at most 65536 is read")]
-    [DataRow(1 << 22, 4, "declares embedding size 4194304; at most 65536 is read")]
-    [DataRow(4, 1 << 30, "declares units 1073741824; at most 65536 is read")]
-    [DataRow(60000, 4, "Weight 0 (embeddings) has shape (5, 4); the stored sizes imply (5, 60000)")]
-    [DataRow(4, 60000, "Weight 1 (simple_rnn kernel) has shape (4, 4); the stored sizes imply (4, 60000)")]
+    [DataRow(1 << 28, 4, "declares embedding size 268435456; at most 8192 is read")]
+    [DataRow(1 << 22, 4, "declares embedding size 4194304; at most 8192 is read")]
+    [DataRow(4, 1 << 30, "declares units 1073741824; at most 8192 is read")]
+    [DataRow(8000, 4, "Weight 0 (embeddings) has shape (5, 4); the stored sizes imply (5, 8000)")]
+    [DataRow(4, 8000, "Weight 1 (simple_rnn kernel) has shape (4, 4); the stored sizes imply (4, 8000)")]
     public void HugeDeclaredSizes_AreRefusedBeforeAnythingIsBuilt(int embedding, int units, string expected)
     {
         // The weights stored are those of a 4 × 4 network; only the header claims more.
