@@ -53,7 +53,7 @@ internal sealed class ModelBlueprint : IDisposable
         }
         catch (ArgumentException e)
         {
-            throw new InvalidDataException($"The model config is not valid: {e.Message}", e);
+            throw ModelConfig.Invalid(e);
         }
         finally
         {

@@ -90,8 +90,16 @@ internal static class ModelConfig
         catch (ArgumentException e)
         {
             // A layer that does not fit its inputs, an Input with a bad shape.
-            throw new InvalidDataException($"The model config is not valid: {e.Message}", e);
+            throw Invalid(e);
         }
+    }
+
+    /// <summary>An <see cref="InvalidDataException"/> for a config whose layers do not fit together, with the
+    /// layer's own message (without ArgumentException's "(Parameter …)" suffix).</summary>
+    public static InvalidDataException Invalid(ArgumentException e)
+    {
+        var reason = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", "", StringComparison.Ordinal);
+        return new InvalidDataException($"The model config is not valid: {reason}", e);
     }
 
     /// <summary>The model's weights' dtype name, or null for a model without weights.</summary>

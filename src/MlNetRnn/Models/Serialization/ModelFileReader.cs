@@ -92,7 +92,7 @@ internal static class ModelFileReader
         }
         if ((ulong)file.Length > expected)
         {
-            throw new InvalidDataException($"The model file has {(ulong)file.Length - expected} trailing bytes after its checksum.");
+            throw new InvalidDataException($"The model file has {(ulong)file.Length - expected} trailing byte(s) after its checksum.");
         }
         return (long)length;
     }
@@ -211,13 +211,13 @@ internal static class ModelFileReader
             foreach (var shapes in ModelBlueprint.ImpliedWeightShapes(planned))
             {
                 implied = Math.Max(implied, WeightShapes.Count(shapes
-                    ?? throw new InvalidDataException($"Layer {planned.Layer} has no weight-size rule, so a file holding it cannot be checked before it is built.")));
+                    ?? throw new InvalidDataException($"Layer '{planned.Layer.Name}' ({planned.Layer.TypeName}) has no weight-size rule, so a file holding it cannot be checked before it is built.")));
             }
             long inFile = held.GetValueOrDefault(planned.Layer.Name!, 0);
             if (implied != inFile)
             {
                 throw new InvalidDataException(
-                    $"Layer {planned.Layer} needs {(implied == long.MaxValue ? "more than 2^63" : implied.ToString(CultureInfo.InvariantCulture))} weight values by its config; the file holds {inFile} for it.");
+                    $"Layer '{planned.Layer.Name}' ({planned.Layer.TypeName}) needs {(implied == long.MaxValue ? "more than 2^63" : implied.ToString(CultureInfo.InvariantCulture))} weight values by its config; the file holds {inFile} for it.");
             }
         }
     }
