@@ -33,10 +33,19 @@ internal sealed class ModelBlueprint : IDisposable
 
     public IReadOnlyList<PlannedLayer> Layers { get; }
 
-    /// <summary>The weight shapes each call of the layer implies by its config (<see cref="WeightShapes"/>), or null
-    /// when its class has no rule.</summary>
-    public static IEnumerable<IReadOnlyList<long[]>?> ImpliedWeightShapes(PlannedLayer layer) =>
-        layer.Calls.Select(shapes => WeightShapes.Of(layer.Description, shapes));
+    /// <summary>How many weight values the layer's config implies (<see cref="WeightShapes"/>): the most any of its
+    /// calls implies (a shared layer is built once, for one of them); 0 before it is called; null when its class has
+    /// no rule. Saturates at <see cref="long.MaxValue"/>.</summary>
+    public static long? ImpliedValues(PlannedLayer layer)
+    {
+        long most = 0;
+        foreach (var inputShapes in layer.Calls)
+        {
+            if (WeightShapes.Of(layer.Description, inputShapes) is not { } shapes) return null;
+            most = Math.Max(most, WeightShapes.Count(shapes));
+        }
+        return most;
+    }
 
     /// <summary>Builds the model with fresh weights, in <see cref="DType"/> when given (torch's default dtype is set
     /// for the duration: this is not safe alongside other threads creating tensors).</summary>

@@ -34,8 +34,13 @@ internal static class ModelConfig
     {
         ArgumentNullException.ThrowIfNull(json);
         using var blueprint = Parse(json, layerFromJson ?? LayerRegistry.FromJson);
-        long values = WeightShapes.Count(blueprint.Layers.SelectMany(l =>
-            ModelBlueprint.ImpliedWeightShapes(l).Take(1).SelectMany(shapes => shapes ?? [])));
+        // Layers of classes without a size rule (none among the registered ones) count as 0.
+        long values = 0;
+        foreach (var layer in blueprint.Layers)
+        {
+            long implied = ModelBlueprint.ImpliedValues(layer) ?? 0;
+            values = implied > long.MaxValue - values ? long.MaxValue : values + implied;
+        }
         if (values > ModelFileLimits.MaxModelValues)
         {
             throw new InvalidDataException(

@@ -207,12 +207,8 @@ internal static class ModelFileReader
             .ToDictionary(g => g.Key, g => WeightShapes.Count(g.Select(r => r.Shape)), StringComparer.Ordinal);
         foreach (var planned in blueprint.Layers)
         {
-            long implied = 0;
-            foreach (var shapes in ModelBlueprint.ImpliedWeightShapes(planned))
-            {
-                implied = Math.Max(implied, WeightShapes.Count(shapes
-                    ?? throw new InvalidDataException($"Layer '{planned.Layer.Name}' ({planned.Layer.TypeName}) has no weight-size rule, so a file holding it cannot be checked before it is built.")));
-            }
+            long implied = ModelBlueprint.ImpliedValues(planned) ?? throw new InvalidDataException(
+                $"Layer '{planned.Layer.Name}' ({planned.Layer.TypeName}) has no weight-size rule, so a file holding it cannot be checked before it is built.");
             long inFile = held.GetValueOrDefault(planned.Layer.Name!, 0);
             if (implied != inFile)
             {
