@@ -74,49 +74,49 @@ internal static class FunctionalConfig
         var layers = new List<Entry>();
         var names = new HashSet<string>(StringComparer.Ordinal);
         int calls = 0;
-        for (int i = 0; i < entries.Count; i++)
-        {
-            var entry = entries[i] as JsonObject
-                ?? throw new InvalidDataException($"The Functional config's layer {i} must be an object; received {ModelConfig.Abbreviate(entries[i])}.");
-            string owner = $"Functional config's layer {i}";
-            string entryName = entry["name"] is JsonValue n && n.GetValueKind() == JsonValueKind.String
-                ? n.GetValue<string>()
-                : throw new InvalidDataException($"The {owner} needs a string 'name'; received {ModelConfig.Abbreviate(entry["name"])}.");
-            if (!names.Add(entryName))
-            {
-                throw new InvalidDataException($"The Functional config names two layers '{entryName}'; layer names must be unique.");
-            }
-            var nodes = ModelConfig.Array(entry, "inbound_nodes", owner, ModelFileLimits.MaxCalls);
-            calls += nodes.Count;
-            if (calls > ModelFileLimits.MaxCalls)
-            {
-                throw new InvalidDataException($"The Functional config has more than {ModelFileLimits.MaxCalls} layer calls.");
-            }
-            if (entry["class_name"] is JsonValue c && c.GetValueKind() == JsonValueKind.String && c.GetValue<string>() == InputLayerConfig.ClassName)
-            {
-                if (nodes.Count != 0)
-                {
-                    throw new InvalidDataException($"The InputLayer '{entryName}' must have no inbound_nodes; received {nodes.Count}.");
-                }
-                var input = InputLayerConfig.Read(entry);
-                if (input.Input.Name != entryName)
-                {
-                    throw new InvalidDataException($"The Functional config's layer {i} is named '{entryName}' but its config names it '{input.Input.Name}'.");
-                }
-                inputs[entryName] = input;
-                continue;
-            }
-            var layer = layerFromJson(entry);
-            layer.Name ??= entryName;
-            if (layer.Name != entryName)
-            {
-                layer.Dispose();
-                throw new InvalidDataException($"The Functional config's layer {i} is named '{entryName}' but its config names it '{layer.Name}'.");
-            }
-            layers.Add(new Entry(layer, entry, nodes));
-        }
         try
         {
+            for (int i = 0; i < entries.Count; i++)
+            {
+                var entry = entries[i] as JsonObject
+                    ?? throw new InvalidDataException($"The Functional config's layer {i} must be an object; received {ModelConfig.Abbreviate(entries[i])}.");
+                string owner = $"Functional config's layer {i}";
+                string entryName = entry["name"] is JsonValue n && n.GetValueKind() == JsonValueKind.String
+                    ? n.GetValue<string>()
+                    : throw new InvalidDataException($"The {owner} needs a string 'name'; received {ModelConfig.Abbreviate(entry["name"])}.");
+                if (!names.Add(entryName))
+                {
+                    throw new InvalidDataException($"The Functional config names two layers '{entryName}'; layer names must be unique.");
+                }
+                var nodes = ModelConfig.Array(entry, "inbound_nodes", owner, ModelFileLimits.MaxCalls);
+                calls += nodes.Count;
+                if (calls > ModelFileLimits.MaxCalls)
+                {
+                    throw new InvalidDataException($"The Functional config has more than {ModelFileLimits.MaxCalls} layer calls.");
+                }
+                if (entry["class_name"] is JsonValue c && c.GetValueKind() == JsonValueKind.String && c.GetValue<string>() == InputLayerConfig.ClassName)
+                {
+                    if (nodes.Count != 0)
+                    {
+                        throw new InvalidDataException($"The InputLayer '{entryName}' must have no inbound_nodes; received {nodes.Count}.");
+                    }
+                    var input = InputLayerConfig.Read(entry);
+                    if (input.Input.Name != entryName)
+                    {
+                        throw new InvalidDataException($"The Functional config's layer {i} is named '{entryName}' but its config names it '{input.Input.Name}'.");
+                    }
+                    inputs[entryName] = input;
+                    continue;
+                }
+                var layer = layerFromJson(entry);
+                layer.Name ??= entryName;
+                if (layer.Name != entryName)
+                {
+                    layer.Dispose();
+                    throw new InvalidDataException($"The Functional config's layer {i} is named '{entryName}' but its config names it '{layer.Name}'.");
+                }
+                layers.Add(new Entry(layer, entry, nodes));
+            }
             var byName = layers.ToDictionary(l => l.Layer.Name!, StringComparer.Ordinal);
             Connect(layers, inputs, byName);
             var inputOrder = ModelConfig.Array(reader.Json, "input_layers", "Functional config", ModelFileLimits.MaxLayers)
