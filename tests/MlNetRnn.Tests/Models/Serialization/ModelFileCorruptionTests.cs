@@ -194,19 +194,15 @@ public sealed class ModelFileCorruptionTests
             LoadFails(Craft(config, Weights())).Message);
     }
 
-    // Keras compatibility: a recurrent layer from a Keras config, before the recurrent layers are registered.
+    // A recurrent layer whose config asks for 2^30 units is refused from the config alone, before any weight exists.
     [TestMethod]
-    public void RecurrentLayerNotYetRegistered_IsNamed()
+    public void HugeRecurrentLayerInTheConfig_IsRefusedBeforeAllocating()
     {
-        if (LayerRegistry.ClassNames.Contains("LSTM"))
-        {
-            Assert.Inconclusive("LSTM is registered now; UnknownLayerClass_IsNamed covers the message.");
-        }
         var config = """
             {"class_name": "Sequential", "config": {"name": "s", "layers": [
-              {"class_name": "LSTM", "config": {"name": "lstm", "units": 4, "input_shape": [-1, 3]}}]}}
+              {"class_name": "LSTM", "config": {"name": "lstm", "units": 1073741824, "input_shape": [-1, 3]}}]}}
             """;
-        StringAssert.StartsWith(LoadFails(Craft(config)).Message, "Unknown layer class 'LSTM'; expected one of: Dense, ");
+        Assert.AreEqual("Layer 'lstm' (LSTM) needs 4611686035607257088 weight values by its config; the file holds 0 for it.", LoadFails(Craft(config)).Message);
     }
 
     [TestMethod]

@@ -23,6 +23,13 @@ public sealed class WeightShapesTests
             (new Conv1D(4, 2, useBias: false), [[6, 5]]),
             (new GlobalMaxPooling1D(), [[6, 2]]),
             (new TimeDistributed(new TimeDistributed(new Conv1D(2, 3))), [[2, 3, 5, 4]]),
+            (new SimpleRNN(3), [[4, 2]]),
+            (new SimpleRNN(3, useBias: false), [[4, 2]]),
+            (new LSTM(3), [[4, 2]]),
+            (new GRU(3), [[4, 2]]),
+            (new GRU(3, resetAfter: false), [[4, 2]]),
+            (new Bidirectional(new LSTM(3, returnSequences: true)), [[4, 2]]),
+            (new Bidirectional(new GRU(2), backwardLayer: new GRU(3, goBackwards: true), mergeMode: null), [[4, 2]]),
         ];
         CollectionAssert.AreEquivalent(LayerRegistry.ClassNames.ToArray(), cases.Select(c => c.Layer.TypeName).Distinct().ToArray());
         foreach (var (layer, inputs) in cases)
