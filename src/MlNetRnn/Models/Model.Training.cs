@@ -206,9 +206,8 @@ public partial class Model : ITrainableModel
         }
     }
 
-    // Whole-model files come with Model.Save (another part of the library); until then checkpoints save weights only.
-    void ITrainableModel.Save(string path) =>
-        throw new NotSupportedException($"Whole-model files are not available yet for model '{Name}'; use ModelCheckpoint(saveWeightsOnly: true).");
+    // ModelCheckpoint's whole-model files: the same file as Model.Save.
+    void ITrainableModel.Save(string path) => Save(path);
 
     Loss ITrainableModel.Loss => RequireCompiled();
 

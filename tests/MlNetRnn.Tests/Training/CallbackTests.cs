@@ -157,4 +157,24 @@ public sealed class CallbackTests
             Directory.Delete(folder, recursive: true);
         }
     }
+
+    [TestMethod]
+    public void ModelCheckpoint_WholeModel_WritesAFileThatLoadsAsTheLastEpochsModel()
+    {
+        using var scope = NewDisposeScope();
+        var (x, y) = RandomData();
+        using var model = Seed(2);
+        var path = Path.Combine(Path.GetTempPath(), $"checkpoint-{Guid.NewGuid():N}.mlnetrnn");
+        try
+        {
+            model.Fit(x, y, epochs: 3, batchSize: 3, verbose: 0, callbacks: [new ModelCheckpoint(path, monitor: "loss")]);
+            using var loaded = Model.Load(path);
+            Assert.AreEqual(model.ToJson(), loaded.ToJson());
+            Assert.IsTrue(SameWeights(model.GetWeights(), loaded.GetWeights()));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
