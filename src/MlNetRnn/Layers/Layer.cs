@@ -113,6 +113,20 @@ public abstract partial class Layer : nn.Module
             }
         }
         _builtShapes = inputShapes.Select(s => s.ToArray()).ToArray();
+        CheckWeightsAsDeclared(inputShapes);
+    }
+
+    /// <summary>The Keras names and shapes (Keras layout) of the weights <see cref="Build(IReadOnlyList{long[]}, Generator?)"/>
+    /// creates for these per-sample input shapes, in <see cref="Weights"/> order, e.g. <c>kernel</c> (features, units)
+    /// then <c>bias</c> (units) for a <see cref="Dense"/>. Computed from the configuration alone: nothing is allocated,
+    /// so a model file's sizes can be checked before any layer is built. Build checks that it creates exactly these.</summary>
+    /// <param name="inputShapes">One per-sample shape per input.</param>
+    /// <exception cref="ArgumentException">The number of inputs or a shape does not fit this layer.</exception>
+    public IReadOnlyList<(string Name, long[] Shape)> WeightShapes(IReadOnlyList<long[]> inputShapes)
+    {
+        ArgumentNullException.ThrowIfNull(inputShapes);
+        CheckInputShapes(inputShapes);
+        return DeclaredWeights(inputShapes);
     }
 
     /// <summary>Runs the layer on a batch.</summary>
@@ -209,6 +223,14 @@ public abstract partial class Layer : nn.Module
     /// <see cref="CreateWeights(long[], Generator?)"/>; layers with several inputs override this.</summary>
     protected virtual void CreateWeights(IReadOnlyList<long[]> inputShapes, Generator? generator) => CreateWeights(inputShapes[0], generator);
 
+    /// <summary>The Keras names and shapes of the weights <see cref="CreateWeights(long[], Generator?)"/> creates for an
+    /// input shape already checked, without allocating (sizes from a crafted config may be enormous).</summary>
+    protected abstract IReadOnlyList<(string Name, long[] Shape)> DeclaredWeights(long[] inputShape);
+
+    /// <summary>The weights' names and shapes for input shapes already checked. Default: the single-input
+    /// <see cref="DeclaredWeights(long[])"/>; layers with several inputs override this.</summary>
+    protected virtual IReadOnlyList<(string Name, long[] Shape)> DeclaredWeights(IReadOnlyList<long[]> inputShapes) => DeclaredWeights(inputShapes[0]);
+
     /// <summary>The computation on a batch whose shape has been checked.</summary>
     protected abstract IReadOnlyList<Tensor> Forward(Tensor inputs, Tensor? mask);
 
@@ -257,6 +279,21 @@ public abstract partial class Layer : nn.Module
         ? value
         : throw new ArgumentException(
             $"Received an invalid value for {argumentName}, expected a positive integer; received {argumentName}={value}.", argumentName);
+
+    // WeightShapes is what a model file is checked against before building: a layer whose declared weights differ
+    // from the ones it built is a bug in that layer, caught on its first build.
+    private void CheckWeightsAsDeclared(IReadOnlyList<long[]> inputShapes)
+    {
+        static string Describe(IEnumerable<(string Name, long[] Shape)> weights) =>
+            string.Join(", ", weights.Select(w => $"{w.Name} {Shapes.Format(w.Shape)}"));
+        var built = Describe(Weights.Select(w => (w.Name, w.Shape)));
+        var declared = Describe(DeclaredWeights(inputShapes));
+        if (built != declared)
+        {
+            throw new InvalidOperationException(
+                $"Layer '{Name ?? BaseName}' ({TypeName}) built weights [{built}] for input {FormatShapes(inputShapes)}, but declares [{declared}].");
+        }
+    }
 
     // A run-time shape fits a built shape when every known size matches (−1 matches anything).
     private static bool ShapeFits(long[] actual, long[] built) =>

@@ -146,6 +146,11 @@ public sealed class Conv1D : Layer
     protected override IReadOnlyList<long[]> OutputShapes(long[] inputShape) =>
         [[inputShape[0] < 0 ? -1 : OutputSteps(inputShape[0]), Filters]];
 
+    protected override IReadOnlyList<(string Name, long[] Shape)> DeclaredWeights(long[] inputShape) =>
+        UseBias
+            ? [("kernel", [KernelSize, inputShape[1], Filters]), ("bias", [Filters])]
+            : [("kernel", [KernelSize, inputShape[1], Filters])];
+
     protected override void CreateWeights(long[] inputShape, Generator? generator)
     {
         long channels = inputShape[1];

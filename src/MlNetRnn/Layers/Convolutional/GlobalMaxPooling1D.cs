@@ -54,6 +54,8 @@ public sealed class GlobalMaxPooling1D : Layer
     protected override IReadOnlyList<long[]> OutputShapes(long[] inputShape) =>
         [KeepDims ? [1, inputShape[1]] : [inputShape[1]]];
 
+    protected override IReadOnlyList<(string Name, long[] Shape)> DeclaredWeights(long[] inputShape) => [];
+
     protected override void CreateWeights(long[] inputShape, Generator? generator)
     {
     }

@@ -88,6 +88,9 @@ public sealed class Dense : Layer
         }
     }
 
+    protected override IReadOnlyList<(string Name, long[] Shape)> DeclaredWeights(long[] inputShape) =>
+        UseBias ? [("kernel", [inputShape[^1], Units]), ("bias", [Units])] : [("kernel", [inputShape[^1], Units])];
+
     protected override void CreateWeights(long[] inputShape, Generator? generator)
     {
         long features = inputShape[^1];

@@ -99,6 +99,8 @@ public sealed class Dropout : Layer
 
     protected override IReadOnlyList<long[]> OutputShapes(long[] inputShape) => [inputShape];
 
+    protected override IReadOnlyList<(string Name, long[] Shape)> DeclaredWeights(long[] inputShape) => [];
+
     protected override void CreateWeights(long[] inputShape, Generator? generator)
     {
     }

@@ -69,6 +69,9 @@ public sealed class Embedding : Layer
 
     protected override IReadOnlyList<long[]> OutputShapes(long[] inputShape) => [[.. inputShape, OutputDim]];
 
+    protected override IReadOnlyList<(string Name, long[] Shape)> DeclaredWeights(long[] inputShape) =>
+        [("embeddings", [InputDim, OutputDim])];
+
     protected override void CreateWeights(long[] inputShape, Generator? generator)
     {
         _embeddings = new Parameter(_initializer.Draw([InputDim, OutputDim], generator));

@@ -47,6 +47,10 @@ public abstract class Merge : Layer
 
     public sealed override Tensor? ComputeMask(Tensor inputs, Tensor? mask) => ComputeMask([inputs], [mask]);
 
+    protected sealed override IReadOnlyList<(string Name, long[] Shape)> DeclaredWeights(long[] inputShape) => [];
+
+    protected sealed override IReadOnlyList<(string Name, long[] Shape)> DeclaredWeights(IReadOnlyList<long[]> inputShapes) => [];
+
     protected sealed override void CreateWeights(long[] inputShape, Generator? generator)
     {
     }

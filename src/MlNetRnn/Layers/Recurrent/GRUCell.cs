@@ -47,6 +47,9 @@ public sealed class GRUCell : RecurrentCell
 
     internal override bool HasFusedKernel => false;
 
+    // With resetAfter: the input bias and the recurrent bias, one row each.
+    private protected override long[] BiasShape => ResetAfter ? [2, GateWidth] : [GateWidth];
+
     internal override void Build(long features, Generator? generator)
     {
         var (kernel, recurrentKernel) = DrawKernels(features, generator);
@@ -61,7 +64,7 @@ public sealed class GRUCell : RecurrentCell
         };
         if (UseBias)
         {
-            _bias = new Parameter(BiasInitializer.Draw(ResetAfter ? [2, 3L * Units] : [3L * Units], generator));
+            _bias = new Parameter(BiasInitializer.Draw(BiasShape, generator));
             register_parameter("bias", _bias);
             weights.Add(new LayerWeight("bias", _bias, transposed: false));
         }

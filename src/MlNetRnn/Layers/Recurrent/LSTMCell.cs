@@ -62,7 +62,7 @@ public sealed class LSTMCell : RecurrentCell
             _bias = parameters["bias_ih_l0"];
             _bias.copy_(UnitForgetBias
                 ? cat([BiasInitializer.Draw([Units], generator), ones(Units), BiasInitializer.Draw([2L * Units], generator)])
-                : BiasInitializer.Draw([4L * Units], generator));
+                : BiasInitializer.Draw(BiasShape, generator));
             weights.Add(new LayerWeight("bias", _bias, transposed: false));
             FreezeAtZero(parameters["bias_hh_l0"]);
         }

@@ -124,6 +124,8 @@ public abstract class RNN : Layer
         return ReturnState ? [output, .. Enumerable.Range(0, Cell.StateCount).Select(_ => new long[] { Units })] : [output];
     }
 
+    protected override IReadOnlyList<(string Name, long[] Shape)> DeclaredWeights(long[] inputShape) => Cell.WeightShapes(inputShape[1]);
+
     protected override void CreateWeights(long[] inputShape, Generator? generator) => Cell.Build(inputShape[1], generator);
 
     protected override IReadOnlyList<Tensor> Forward(Tensor inputs, Tensor? mask)

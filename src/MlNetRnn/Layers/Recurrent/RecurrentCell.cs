@@ -59,6 +59,19 @@ public abstract class RecurrentCell : nn.Module
     /// <summary>Whether libtorch's fused kernel computes exactly this cell's recurrence (depends on the configuration only).</summary>
     internal abstract bool HasFusedKernel { get; }
 
+    /// <summary>The Keras names and shapes of the weights <see cref="Build"/> creates for inputs of
+    /// <paramref name="features"/> features: kernel (features, gates·units), recurrent_kernel (units, gates·units) and,
+    /// with a bias, bias (<see cref="BiasShape"/>). Nothing is allocated.</summary>
+    internal IReadOnlyList<(string Name, long[] Shape)> WeightShapes(long features) => UseBias
+        ? [("kernel", [features, GateWidth]), ("recurrent_kernel", [Units, GateWidth]), ("bias", BiasShape)]
+        : [("kernel", [features, GateWidth]), ("recurrent_kernel", [Units, GateWidth])];
+
+    /// <summary>The bias's Keras shape: (gates·units) unless the cell has more than one bias per gate.</summary>
+    private protected virtual long[] BiasShape => [GateWidth];
+
+    /// <summary>Width of the kernels and the bias: gates·units, computed in 64 bits (a crafted config's units can be large).</summary>
+    private protected long GateWidth => (long)GateCount * Units;
+
     /// <summary>Creates the weights for inputs of <paramref name="features"/> features (called once, under no_grad).</summary>
     internal abstract void Build(long features, Generator? generator);
 
@@ -115,8 +128,8 @@ public abstract class RecurrentCell : nn.Module
 
     /// <summary>The Keras-layout initial kernel, recurrent kernel (drawn over their whole Keras shapes, as Keras does).</summary>
     private protected (Tensor Kernel, Tensor RecurrentKernel) DrawKernels(long features, Generator? generator) =>
-        (KernelInitializer.Draw([features, GateCount * Units], generator),
-         RecurrentInitializer.Draw([Units, GateCount * Units], generator));
+        (KernelInitializer.Draw([features, GateWidth], generator),
+         RecurrentInitializer.Draw([Units, GateWidth], generator));
 
     private protected void RequireBuilt()
     {

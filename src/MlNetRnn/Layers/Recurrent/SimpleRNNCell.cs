@@ -57,7 +57,7 @@ public sealed class SimpleRNNCell : RecurrentCell
         if (UseBias)
         {
             _bias = parameters["bias_ih_l0"];
-            _bias.copy_(BiasInitializer.Draw([Units], generator));
+            _bias.copy_(BiasInitializer.Draw(BiasShape, generator));
             weights.Add(new LayerWeight("bias", _bias, transposed: false));
             FreezeAtZero(parameters["bias_hh_l0"]);
         }

@@ -99,6 +99,12 @@ public sealed class Bidirectional : Layer
 
     private static IEnumerable<LayerWeight> Prefixed(Layer half) => half.Weights.Select(w => w.Renamed($"{half.Name}/{w.Name}"));
 
+    protected override IReadOnlyList<(string Name, long[] Shape)> DeclaredWeights(long[] inputShape) =>
+        [.. PrefixedShapes(ForwardLayer, inputShape), .. PrefixedShapes(BackwardLayer, inputShape)];
+
+    private static IEnumerable<(string Name, long[] Shape)> PrefixedShapes(Layer half, long[] inputShape) =>
+        half.WeightShapes([inputShape]).Select(w => ($"{half.Name}/{w.Name}", w.Shape));
+
     internal override void SetRandomSource(Generator? generator)
     {
         base.SetRandomSource(generator);

@@ -81,6 +81,9 @@ public sealed class TimeDistributed : Layer
     protected override IReadOnlyList<long[]> OutputShapes(long[] inputShape) =>
         [[inputShape[0], .. Layer.ComputeOutputShapes(inputShape[1..])[0]]];
 
+    protected override IReadOnlyList<(string Name, long[] Shape)> DeclaredWeights(long[] inputShape) =>
+        Layer.WeightShapes([inputShape[1..]]);
+
     protected override void CreateWeights(long[] inputShape, Generator? generator)
     {
         Layer.Name ??= Layer.BaseName;

@@ -115,7 +115,7 @@ internal static class FunctionalConfig
                     layer.Dispose();
                     throw new InvalidDataException($"The Functional config's layer {i} is named '{entryName}' but its config names it '{layer.Name}'.");
                 }
-                layers.Add(new Entry(layer, entry, nodes));
+                layers.Add(new Entry(layer, nodes));
             }
             var byName = layers.ToDictionary(l => l.Layer.Name!, StringComparer.Ordinal);
             Connect(layers, inputs, byName);
@@ -132,7 +132,7 @@ internal static class FunctionalConfig
                 .ToArray();
             CheckInputDTypes(layers, inputs.Values);
             var planned = layers.Select(l => new ModelBlueprint.PlannedLayer(
-                l.Layer, l.Description, l.CallInputs.Select(c => (IReadOnlyList<long[]>)c.Select(t => t.Shape).ToArray()).ToArray())).ToArray();
+                l.Layer, l.CallInputs.Select(c => (IReadOnlyList<long[]>)c.Select(t => t.Shape).ToArray()).ToArray())).ToArray();
             return new ModelBlueprint(dtype, planned, seed => Build(inputOrder, outputs, name, seed, layers));
         }
         catch
@@ -274,10 +274,9 @@ internal static class FunctionalConfig
         public override string ToString() => $"{Layer}[{Call}][{Output}]";
     }
 
-    private sealed class Entry(Layer layer, JsonObject description, JsonArray nodes)
+    private sealed class Entry(Layer layer, JsonArray nodes)
     {
         public Layer Layer { get; } = layer;
-        public JsonObject Description { get; } = description;
         public JsonArray Nodes { get; } = nodes;
         public List<IReadOnlyList<SymbolicTensor>> Outputs { get; } = [];
         public List<SymbolicTensor[]> CallInputs { get; } = [];

@@ -7,7 +7,7 @@ namespace MlNetRnn.Models.Serialization;
 /// <summary>
 /// A model config read and checked, before any weight exists: the layers (constructed, not built), the input shapes
 /// of each layer's calls, and how to build the model. Lets a reader compare the weight sizes the config implies with
-/// what a file holds (<see cref="WeightShapes"/>) before <see cref="Build"/> allocates them.
+/// what a file holds (<see cref="Layer.WeightShapes"/>) before <see cref="Build"/> allocates them.
 /// </summary>
 internal sealed class ModelBlueprint : IDisposable
 {
@@ -24,25 +24,24 @@ internal sealed class ModelBlueprint : IDisposable
         _build = build;
     }
 
-    /// <summary>A layer of the config: the layer, its <c>{"class_name", "config"}</c>, and the per-sample input
-    /// shapes of each of its calls (none for a Sequential without an input shape).</summary>
-    public sealed record PlannedLayer(Layer Layer, JsonObject Description, IReadOnlyList<IReadOnlyList<long[]>> Calls);
+    /// <summary>A layer of the config (constructed, not built) and the per-sample input shapes of each of its calls
+    /// (none for a Sequential without an input shape).</summary>
+    public sealed record PlannedLayer(Layer Layer, IReadOnlyList<IReadOnlyList<long[]>> Calls);
 
     /// <summary>The weights' dtype the config gives, if any.</summary>
     public ScalarType? DType { get; }
 
     public IReadOnlyList<PlannedLayer> Layers { get; }
 
-    /// <summary>How many weight values the layer's config implies (<see cref="WeightShapes"/>): the most any of its
-    /// calls implies (a shared layer is built once, for one of them); 0 before it is called; null when its class has
-    /// no rule. Saturates at <see cref="long.MaxValue"/>.</summary>
-    public static long? ImpliedValues(PlannedLayer layer)
+    /// <summary>How many weight values the layer's config implies (<see cref="Layer.WeightShapes"/>, asked of the
+    /// unbuilt layer): the most any of its calls implies (a shared layer is built once, for one of them); 0 before it
+    /// is called. Saturates at <see cref="long.MaxValue"/>.</summary>
+    public static long ImpliedValues(PlannedLayer layer)
     {
         long most = 0;
         foreach (var inputShapes in layer.Calls)
         {
-            if (WeightShapes.Of(layer.Description, inputShapes) is not { } shapes) return null;
-            most = Math.Max(most, WeightShapes.Count(shapes));
+            most = Math.Max(most, WeightShapes.Count(layer.Layer.WeightShapes(inputShapes).Select(w => w.Shape)));
         }
         return most;
     }

@@ -34,11 +34,10 @@ internal static class ModelConfig
     {
         ArgumentNullException.ThrowIfNull(json);
         using var blueprint = Parse(json, layerFromJson ?? LayerRegistry.FromJson);
-        // Layers of classes without a size rule (none among the registered ones) count as 0.
         long values = 0;
         foreach (var layer in blueprint.Layers)
         {
-            long implied = ModelBlueprint.ImpliedValues(layer) ?? 0;
+            long implied = ModelBlueprint.ImpliedValues(layer);
             values = implied > long.MaxValue - values ? long.MaxValue : values + implied;
         }
         if (values > ModelFileLimits.MaxModelValues)

@@ -207,8 +207,7 @@ internal static class ModelFileReader
             .ToDictionary(g => g.Key, g => WeightShapes.Count(g.Select(r => r.Shape)), StringComparer.Ordinal);
         foreach (var planned in blueprint.Layers)
         {
-            long implied = ModelBlueprint.ImpliedValues(planned) ?? throw new InvalidDataException(
-                $"Layer '{planned.Layer.Name}' ({planned.Layer.TypeName}) has no weight-size rule, so a file holding it cannot be checked before it is built.");
+            long implied = ModelBlueprint.ImpliedValues(planned);
             long inFile = held.GetValueOrDefault(planned.Layer.Name!, 0);
             if (implied != inFile)
             {

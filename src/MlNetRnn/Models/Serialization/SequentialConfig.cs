@@ -45,7 +45,7 @@ internal static class SequentialConfig
         string name = reader.String("name");
         var entries = ModelConfig.Array(reader.Json, "layers", "Sequential config", ModelFileLimits.MaxLayers);
         long[]? builtFor = null;
-        var layers = new List<(Layer Layer, JsonObject Description)>();
+        var layers = new List<Layer>();
         try
         {
             for (int i = 0; i < entries.Count; i++)
@@ -61,27 +61,27 @@ internal static class SequentialConfig
                     builtFor = InputLayerConfig.Read(entry).Input.Shape;
                     continue;
                 }
-                layers.Add((layerFromJson(entry), entry));
+                layers.Add(layerFromJson(entry));
             }
-            if (builtFor is not null && layers.Count > 0 && layers[0].Layer.InputShape is { } declared && !declared.SequenceEqual(builtFor))
+            if (builtFor is not null && layers.Count > 0 && layers[0].InputShape is { } declared && !declared.SequenceEqual(builtFor))
             {
                 throw new InvalidDataException(
                     $"The Sequential config's InputLayer has shape {Shapes.FormatBatched(builtFor)}; its first layer's input_shape is {Shapes.FormatBatched(declared)}.");
             }
             // Each layer's input shape, from the first one's, without building anything.
-            var shape = builtFor ?? (layers.Count > 0 ? layers[0].Layer.InputShape : null);
+            var shape = builtFor ?? (layers.Count > 0 ? layers[0].InputShape : null);
             var planned = new List<ModelBlueprint.PlannedLayer>();
-            foreach (var (layer, description) in layers)
+            foreach (var layer in layers)
             {
                 IReadOnlyList<IReadOnlyList<long[]>> calls = shape is null ? [] : [[shape]];
-                planned.Add(new ModelBlueprint.PlannedLayer(layer, description, calls));
+                planned.Add(new ModelBlueprint.PlannedLayer(layer, calls));
                 shape = shape is null ? null : layer.ComputeOutputShapes(shape)[0];
             }
-            return new ModelBlueprint(dtype, planned, seed => Build(name, seed, layers.Select(l => l.Layer), builtFor));
+            return new ModelBlueprint(dtype, planned, seed => Build(name, seed, layers, builtFor));
         }
         catch
         {
-            foreach (var (layer, _) in layers) layer.Dispose();
+            foreach (var layer in layers) layer.Dispose();
             throw;
         }
     }

@@ -88,6 +88,8 @@ internal static class SerializationModels
         protected override IReadOnlyList<long[]> OutputShapes(long[] inputShape) =>
             [[.. inputShape[..^1], inputShape[^1] / 2], [.. inputShape[..^1], inputShape[^1] / 2]];
 
+        protected override IReadOnlyList<(string Name, long[] Shape)> DeclaredWeights(long[] inputShape) => [];
+
         protected override void CreateWeights(long[] inputShape, Generator? generator)
         {
         }
