@@ -23,7 +23,6 @@ public sealed class GRUCell : RecurrentCell
     private Parameter? _kernel;           // (features, 3·units)
     private Parameter? _recurrentKernel;  // (units, 3·units)
     private Parameter? _bias;             // (2, 3·units) or (3·units)
-    private LayerWeight[] _weights = [];
 
     internal GRUCell(int units, string activation, string recurrentActivation, bool useBias, string kernelInitializer,
         string recurrentInitializer, string biasInitializer, bool resetAfter)
@@ -41,8 +40,6 @@ public sealed class GRUCell : RecurrentCell
 
     public override int StateCount => 1;
 
-    public override IReadOnlyList<LayerWeight> Weights => _weights;
-
     internal override int GateCount => 3;
 
     internal override bool HasFusedKernel => false;
@@ -57,18 +54,12 @@ public sealed class GRUCell : RecurrentCell
         _recurrentKernel = new Parameter(recurrentKernel);
         register_parameter("kernel", _kernel);
         register_parameter("recurrent_kernel", _recurrentKernel);
-        var weights = new List<LayerWeight>
-        {
-            new("kernel", _kernel, transposed: false),
-            new("recurrent_kernel", _recurrentKernel, transposed: false),
-        };
         if (UseBias)
         {
-            _bias = new Parameter(BiasInitializer.Draw(BiasShape, generator));
+            _bias = new Parameter(DrawBias(generator));
             register_parameter("bias", _bias);
-            weights.Add(new LayerWeight("bias", _bias, transposed: false));
         }
-        _weights = weights.ToArray();
+        KeepWeights(_kernel, _recurrentKernel, _bias, transposed: false);
     }
 
     internal override (Tensor Output, Tensor[] States) Step(Tensor input, IReadOnlyList<Tensor> states, GateDropout? dropout)

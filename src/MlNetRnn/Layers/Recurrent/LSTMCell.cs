@@ -18,7 +18,6 @@ public sealed class LSTMCell : RecurrentCell
     private Tensor? _inputWeight;      // (4·units, features): kernel transposed
     private Tensor? _recurrentWeight;  // (4·units, units): recurrent_kernel transposed
     private Tensor? _bias;             // (4·units)
-    private LayerWeight[] _weights = [];
 
     internal LSTMCell(int units, string activation, string recurrentActivation, bool useBias, string kernelInitializer,
         string recurrentInitializer, string biasInitializer, bool unitForgetBias)
@@ -36,8 +35,6 @@ public sealed class LSTMCell : RecurrentCell
 
     public override int StateCount => 2;
 
-    public override IReadOnlyList<LayerWeight> Weights => _weights;
-
     internal override int GateCount => 4;
 
     internal override bool HasFusedKernel => Activation.Name == "tanh" && RecurrentActivation.Name == "sigmoid";
@@ -46,28 +43,13 @@ public sealed class LSTMCell : RecurrentCell
     {
         _lstm = nn.LSTM(features, Units, bias: UseBias, batchFirst: true);
         register_module("lstm", _lstm);
-        var parameters = _lstm.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        _inputWeight = parameters["weight_ih_l0"];
-        _recurrentWeight = parameters["weight_hh_l0"];
-        var (kernel, recurrentKernel) = DrawKernels(features, generator);
-        _inputWeight.copy_(kernel.t());
-        _recurrentWeight.copy_(recurrentKernel.t());
-        var weights = new List<LayerWeight>
-        {
-            new("kernel", _inputWeight, transposed: true),
-            new("recurrent_kernel", _recurrentWeight, transposed: true),
-        };
-        if (UseBias)
-        {
-            _bias = parameters["bias_ih_l0"];
-            _bias.copy_(UnitForgetBias
-                ? cat([BiasInitializer.Draw([Units], generator), ones(Units), BiasInitializer.Draw([2L * Units], generator)])
-                : BiasInitializer.Draw(BiasShape, generator));
-            weights.Add(new LayerWeight("bias", _bias, transposed: false));
-            FreezeAtZero(parameters["bias_hh_l0"]);
-        }
-        _weights = weights.ToArray();
+        (_inputWeight, _recurrentWeight, _bias) = AdoptWeights(_lstm, features, generator);
     }
+
+    // With unitForgetBias the forget gate's block starts at one, the other blocks from the initializer (as Keras).
+    private protected override Tensor DrawBias(Generator? generator) => UnitForgetBias
+        ? cat([BiasInitializer.Draw([Units], generator), ones(Units), BiasInitializer.Draw([2L * Units], generator)])
+        : base.DrawBias(generator);
 
     internal override (Tensor Output, Tensor[] States) Step(Tensor input, IReadOnlyList<Tensor> states, GateDropout? dropout)
     {

@@ -13,6 +13,8 @@ namespace MlNetRnn.Layers;
 /// </summary>
 public abstract class RecurrentCell : nn.Module
 {
+    private LayerWeight[] _weights = [];
+
     private protected RecurrentCell(string name, int units, string activation, bool useBias,
         string kernelInitializer, string recurrentInitializer, string biasInitializer)
         : base(name)
@@ -50,7 +52,7 @@ public abstract class RecurrentCell : nn.Module
     public bool Built => Weights.Count > 0;
 
     /// <summary>The weights in Keras order and layout (empty before the layer is built).</summary>
-    public abstract IReadOnlyList<LayerWeight> Weights { get; }
+    public IReadOnlyList<LayerWeight> Weights => _weights;
 
     /// <summary>How many gate blocks the kernel has (1, 4 for an LSTM, 3 for a GRU): with recurrent dropout each gate
     /// gets its own dropout masks, as in Keras's per-gate implementation.</summary>
@@ -131,18 +133,52 @@ public abstract class RecurrentCell : nn.Module
         (KernelInitializer.Draw([features, GateWidth], generator),
          RecurrentInitializer.Draw([Units, GateWidth], generator));
 
+    /// <summary>The initial bias, <see cref="BiasShape"/>, drawn after the kernels. Default: the bias initializer over
+    /// the whole shape.</summary>
+    private protected virtual Tensor DrawBias(Generator? generator) => BiasInitializer.Draw(BiasShape, generator);
+
+    /// <summary>
+    /// Initializes the layer-0 weights of a libtorch recurrent module (<c>nn.RNN</c>, <c>nn.LSTM</c>) made for this
+    /// cell, whose gate order is Keras's, and keeps them as the cell's <see cref="Weights"/>: the kernels are drawn in
+    /// Keras layout and stored transposed, the bias goes in <c>bias_ih_l0</c>, and libtorch's second bias
+    /// (<c>bias_hh_l0</c>) is held at zero and out of training, since Keras cells have one bias.
+    /// </summary>
+    /// <returns>The module's parameters: input weight (gates·units, features), recurrent weight (gates·units, units),
+    /// and bias (gates·units) or null without one.</returns>
+    private protected (Tensor InputWeight, Tensor RecurrentWeight, Tensor? Bias) AdoptWeights(nn.Module module, long features, Generator? generator)
+    {
+        var parameters = module.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var inputWeight = parameters["weight_ih_l0"];
+        var recurrentWeight = parameters["weight_hh_l0"];
+        var (kernel, recurrentKernel) = DrawKernels(features, generator);
+        inputWeight.copy_(kernel.t());
+        recurrentWeight.copy_(recurrentKernel.t());
+        Tensor? bias = null;
+        if (UseBias)
+        {
+            bias = parameters["bias_ih_l0"];
+            bias.copy_(DrawBias(generator));
+            var secondBias = parameters["bias_hh_l0"];
+            secondBias.zero_();
+            secondBias.requires_grad = false;
+        }
+        KeepWeights(inputWeight, recurrentWeight, bias, transposed: true);
+        return (inputWeight, recurrentWeight, bias);
+    }
+
+    /// <summary>Sets <see cref="Weights"/>: kernel, recurrent_kernel (stored transposed when <c>transposed</c>, as
+    /// libtorch's modules keep them) and, when given, bias.</summary>
+    private protected void KeepWeights(Tensor kernel, Tensor recurrentKernel, Tensor? bias, bool transposed)
+    {
+        LayerWeight[] kernels = [new("kernel", kernel, transposed), new("recurrent_kernel", recurrentKernel, transposed)];
+        _weights = bias is null ? kernels : [.. kernels, new LayerWeight("bias", bias, transposed: false)];
+    }
+
     private protected void RequireBuilt()
     {
         if (!Built)
         {
             throw new InvalidOperationException($"The {GetType().Name} has not been built yet: build its layer (or the layer's model) first.");
         }
-    }
-
-    // Holds libtorch's second bias at zero and out of training: Keras cells have one bias.
-    private protected static void FreezeAtZero(Tensor secondBias)
-    {
-        secondBias.zero_();
-        secondBias.requires_grad = false;
     }
 }

@@ -15,7 +15,6 @@ public sealed class SimpleRNNCell : RecurrentCell
     private Tensor? _inputWeight;      // (units, features): kernel transposed
     private Tensor? _recurrentWeight;  // (units, units): recurrent_kernel transposed
     private Tensor? _bias;             // (units)
-    private LayerWeight[] _weights = [];
 
     internal SimpleRNNCell(int units, string activation, bool useBias, string kernelInitializer, string recurrentInitializer, string biasInitializer)
         : base("simple_rnn_cell", units, activation, useBias, kernelInitializer, recurrentInitializer, biasInitializer)
@@ -23,8 +22,6 @@ public sealed class SimpleRNNCell : RecurrentCell
     }
 
     public override int StateCount => 1;
-
-    public override IReadOnlyList<LayerWeight> Weights => _weights;
 
     internal override int GateCount => 1;
 
@@ -43,25 +40,7 @@ public sealed class SimpleRNNCell : RecurrentCell
         var nonLinearity = Activation.Name == "relu" ? nn.NonLinearities.ReLU : nn.NonLinearities.Tanh;
         _rnn = nn.RNN(features, Units, nonLinearity: nonLinearity, bias: UseBias, batchFirst: true);
         register_module("rnn", _rnn);
-        var parameters = _rnn.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        _inputWeight = parameters["weight_ih_l0"];
-        _recurrentWeight = parameters["weight_hh_l0"];
-        var (kernel, recurrentKernel) = DrawKernels(features, generator);
-        _inputWeight.copy_(kernel.t());
-        _recurrentWeight.copy_(recurrentKernel.t());
-        var weights = new List<LayerWeight>
-        {
-            new("kernel", _inputWeight, transposed: true),
-            new("recurrent_kernel", _recurrentWeight, transposed: true),
-        };
-        if (UseBias)
-        {
-            _bias = parameters["bias_ih_l0"];
-            _bias.copy_(BiasInitializer.Draw(BiasShape, generator));
-            weights.Add(new LayerWeight("bias", _bias, transposed: false));
-            FreezeAtZero(parameters["bias_hh_l0"]);
-        }
-        _weights = weights.ToArray();
+        (_inputWeight, _recurrentWeight, _bias) = AdoptWeights(_rnn, features, generator);
     }
 
     internal override (Tensor Output, Tensor[] States) Step(Tensor input, IReadOnlyList<Tensor> states, GateDropout? dropout)
