@@ -1,5 +1,6 @@
 using MlNetRnn.Layers;
 using MlNetRnn.Models;
+using MlNetRnn.Tests.Numerics;
 using MlNetRnn.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -70,27 +71,17 @@ public sealed class TrainerTests
     }
 
     [TestMethod]
-    public void Float64Model_FitAndEvaluate()
+    public void Float64Model_FitAndEvaluate() => Float64.Run(() =>
     {
-        var previous = get_default_dtype();
-        set_default_dtype(ScalarType.Float64);
-        try
-        {
-            using var scope = NewDisposeScope();
-            var (x, y) = RandomData();
-            using var model = Seed(6, metrics: ["accuracy"]);
-            Assert.AreEqual(ScalarType.Float64, model.GetWeights()[0].dtype);
-            var history = model.Fit(x, y, epochs: 3, batchSize: 3, verbose: 0, validationData: (x, y));
-            Assert.HasCount(3, history.Loss);
-            double evaluated = model.Evaluate(x, y);
-            Assert.AreEqual(history.ValidationLoss[^1], evaluated, 1e-12);
-            Assert.AreEqual(model.Loss!.Compute(y, model.Predict(x)).item<double>(), evaluated, 1e-12);
-        }
-        finally
-        {
-            set_default_dtype(previous);
-        }
-    }
+        var (x, y) = RandomData();
+        using var model = Seed(6, metrics: ["accuracy"]);
+        Assert.AreEqual(ScalarType.Float64, model.GetWeights()[0].dtype);
+        var history = model.Fit(x, y, epochs: 3, batchSize: 3, verbose: 0, validationData: (x, y));
+        Assert.HasCount(3, history.Loss);
+        double evaluated = model.Evaluate(x, y);
+        Assert.AreEqual(history.ValidationLoss[^1], evaluated, 1e-12);
+        Assert.AreEqual(model.Loss!.Compute(y, model.Predict(x)).item<double>(), evaluated, 1e-12);
+    });
 
     [TestMethod]
     public void OneOptimizerInTwoModels_IsRefused()

@@ -1,4 +1,5 @@
 using MlNetRnn.Layers;
+using MlNetRnn.Tests.Numerics;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Tests.Layers.Convolutional;
@@ -53,7 +54,7 @@ public sealed class Conv1DTests
     [DataRow(4, 1, 1, "same", 1)]    // even kernel: total 3, 1 left, 2 right (Keras pads more on the right)
     [DataRow(2, 1, 1, "same", 0)]    // total 1: all of it on the right
     [DataRow(3, 2, 1, "same", 1)]    // 7 steps, stride 2: 4 outputs, total 2
-    public void MatchesAHandWrittenConvolution(int kernelSize, int strides, int dilation, string padding, int left) => LayerChecks.InFloat64(() =>
+    public void MatchesAHandWrittenConvolution(int kernelSize, int strides, int dilation, string padding, int left) => Float64.Run(() =>
     {
         using var g = new Generator(11);
         var conv = new Conv1D(3, kernelSize, strides: strides, padding: padding, dilationRate: dilation, biasInitializer: "uniform");
@@ -135,7 +136,7 @@ public sealed class Conv1DTests
     [DataRow("valid", 1, 1)]
     [DataRow("same", 1, 2)]
     [DataRow("same", 2, 1)]
-    public void Gradients_MatchFiniteDifferences(string padding, int strides, int dilation) => LayerChecks.InFloat64(() =>
+    public void Gradients_MatchFiniteDifferences(string padding, int strides, int dilation) => Float64.Run(() =>
     {
         using var g = new Generator(6);
         var conv = new Conv1D(2, 3, strides: strides, padding: padding, dilationRate: dilation, activation: "tanh", biasInitializer: "uniform");

@@ -1,4 +1,5 @@
 using MlNetRnn.Layers;
+using MlNetRnn.Tests.Numerics;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Tests.Layers.Convolutional;
@@ -33,7 +34,7 @@ public sealed class GlobalMaxPooling1DTests
     }
 
     [TestMethod]
-    public void Gradients_MatchFiniteDifferences() => LayerChecks.InFloat64(() =>
+    public void Gradients_MatchFiniteDifferences() => Float64.Run(() =>
     {
         using var g = new Generator(3);
         var pool = new GlobalMaxPooling1D();

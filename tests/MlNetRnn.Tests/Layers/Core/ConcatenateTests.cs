@@ -1,5 +1,6 @@
 using MlNetRnn.Layers;
 using MlNetRnn.Models;
+using MlNetRnn.Tests.Numerics;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Tests.Layers.Core;
@@ -53,7 +54,7 @@ public sealed class ConcatenateTests
     }
 
     [TestMethod]
-    public void Gradients_MatchFiniteDifferences() => LayerChecks.InFloat64(() =>
+    public void Gradients_MatchFiniteDifferences() => Float64.Run(() =>
     {
         var concatenate = new Concatenate(axis: 1);
         concatenate.Build([[2, 3], [4, 3]], null);

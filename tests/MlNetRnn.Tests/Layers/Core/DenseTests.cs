@@ -1,4 +1,5 @@
 using MlNetRnn.Layers;
+using MlNetRnn.Tests.Numerics;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Tests.Layers.Core;
@@ -43,7 +44,7 @@ public sealed class DenseTests
     }
 
     [TestMethod]
-    public void Gradients_MatchFiniteDifferences() => LayerChecks.InFloat64(() =>
+    public void Gradients_MatchFiniteDifferences() => Float64.Run(() =>
     {
         using var g = new Generator(5);
         var dense = new Dense(3, activation: "tanh", biasInitializer: "uniform");

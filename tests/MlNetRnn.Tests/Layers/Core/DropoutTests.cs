@@ -1,5 +1,6 @@
 using MlNetRnn.Layers;
 using MlNetRnn.Models;
+using MlNetRnn.Tests.Numerics;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Tests.Layers.Core;
@@ -83,7 +84,7 @@ public sealed class DropoutTests
     }
 
     [TestMethod]
-    public void MaskPassesThrough_AndGradientIsTheScaledMask() => LayerChecks.InFloat64(() =>
+    public void MaskPassesThrough_AndGradientIsTheScaledMask() => Float64.Run(() =>
     {
         var dropout = new Dropout(0.4, seed: 2);
         dropout.Build([6], null);

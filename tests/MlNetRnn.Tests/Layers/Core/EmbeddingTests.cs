@@ -1,4 +1,5 @@
 using MlNetRnn.Layers;
+using MlNetRnn.Tests.Numerics;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Tests.Layers.Core;
@@ -25,7 +26,7 @@ public sealed class EmbeddingTests
     }
 
     [TestMethod]
-    public void Gradients_MatchFiniteDifferences() => LayerChecks.InFloat64(() =>
+    public void Gradients_MatchFiniteDifferences() => Float64.Run(() =>
     {
         using var g = new Generator(5);
         var embedding = new Embedding(4, 3);

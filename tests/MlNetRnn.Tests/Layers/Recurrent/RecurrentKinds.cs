@@ -1,5 +1,6 @@
 using MlNetRnn.Layers;
 using MlNetRnn.Models;
+using MlNetRnn.Tests.Numerics;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Tests.Layers.Recurrent;
@@ -59,53 +60,18 @@ internal static class RecurrentKinds
     /// Autograd against central differences for every weight element, in float64; returns how many elements were
     /// checked and the largest |analytic − numeric|.
     /// </summary>
-    public static (int Count, double MaxError) GradientCheck(Func<Sequential> build, Tensor x, Tensor y)
+    public static (int Count, double MaxError) GradientCheck(Func<Sequential> build, Tensor x, Tensor y) => Float64.Run(() =>
     {
-        var previous = get_default_dtype();
-        set_default_dtype(ScalarType.Float64);
-        try
+        using var scope = NewDisposeScope();
+        using var model = build();
+        model.Compile(loss: "sparse_categorical_crossentropy", optimizer: "sgd");
+        model.Predict(x);   // builds
+        model.train(true);
+        Tensor Loss()
         {
-            using var scope = NewDisposeScope();
-            using var model = build();
-            model.Compile(loss: "sparse_categorical_crossentropy", optimizer: "sgd");
-            model.Predict(x);   // builds
-            double Loss()
-            {
-                using var inner = NewDisposeScope();
-                var (outputs, mask) = model.Forward(model.PrepareInputs([x]));
-                return model.Loss!.Compute(y, outputs[0], mask).item<double>();
-            }
-            model.train(true);
             var (outputs, mask) = model.Forward(model.PrepareInputs([x]));
-            model.Loss!.Compute(y, outputs[0], mask).backward();
-            int count = 0;
-            double maxError = 0;
-            foreach (var (path, weight) in model.NamedWeights)
-            {
-                var variable = weight.Variable;
-                Assert.AreEqual(ScalarType.Float64, variable.dtype, path);
-                var analytic = variable.grad!.flatten().data<double>().ToArray();
-                var flat = variable.detach().view(-1);
-                const double h = 1e-6;
-                for (int i = 0; i < analytic.Length; i++)
-                {
-                    double original = flat[i].item<double>();
-                    using (no_grad()) flat[i].fill_(original + h);
-                    double plus = Loss();
-                    using (no_grad()) flat[i].fill_(original - h);
-                    double minus = Loss();
-                    using (no_grad()) flat[i].fill_(original);
-                    double numeric = (plus - minus) / (2 * h);
-                    Assert.AreEqual(numeric, analytic[i], 1e-7 + 1e-5 * Math.Abs(numeric), $"{path}[{i}]");
-                    maxError = Math.Max(maxError, Math.Abs(numeric - analytic[i]));
-                    count++;
-                }
-            }
-            return (count, maxError);
+            return model.Loss!.Compute(y, outputs[0], mask);
         }
-        finally
-        {
-            set_default_dtype(previous);
-        }
-    }
+        return FiniteDifferences.AssertGradientsMatch(Loss, model.NamedWeights.Select(w => (w.Path, w.Weight.Variable)));
+    });
 }

@@ -1,5 +1,6 @@
 using MlNetRnn.Layers;
 using MlNetRnn.Models;
+using MlNetRnn.Tests.Numerics;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Tests.Layers.Wrappers;
@@ -80,7 +81,7 @@ public sealed class TimeDistributedTests
     }
 
     [TestMethod]
-    public void Gradients_MatchFiniteDifferences() => LayerChecks.InFloat64(() =>
+    public void Gradients_MatchFiniteDifferences() => Float64.Run(() =>
     {
         using var g = new Generator(4);
         var wrapper = new TimeDistributed(new Conv1D(2, 2, padding: "same", biasInitializer: "uniform"));

@@ -1,3 +1,4 @@
+using MlNetRnn.Tests.Numerics;
 using System.Text.Json.Nodes;
 using MlNetRnn.Layers;
 using MlNetRnn.Models;
@@ -128,17 +129,7 @@ public sealed class ModelConfigTests
     {
         using var scope = NewDisposeScope();
         var previous = get_default_dtype();
-        set_default_dtype(ScalarType.Float64);
-        Model model;
-        try
-        {
-            model = SerializationModels.Shared(seed: 8);
-        }
-        finally
-        {
-            set_default_dtype(previous);
-        }
-        using (model)
+        using (var model = Float64.Run(() => SerializationModels.Shared(seed: 8)))
         {
             StringAssert.Contains(model.ToJson(), "\"dtype\":\"float64\",\"layers\"");
             using var rebuilt = Model.FromJson(model.ToJson());

@@ -1,6 +1,7 @@
 using MlNetRnn.Layers;
 using MlNetRnn.Models;
 using MlNetRnn.Models.Serialization;
+using MlNetRnn.Tests.Numerics;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Tests.Models.Serialization;
@@ -100,17 +101,7 @@ public sealed class ModelFileTests
     {
         using var scope = NewDisposeScope();
         var previous = get_default_dtype();
-        set_default_dtype(ScalarType.Float64);
-        Model model;
-        try
-        {
-            model = SerializationModels.WordsAndChars(seed: 4);
-        }
-        finally
-        {
-            set_default_dtype(previous);
-        }
-        using (model)
+        using (var model = Float64.Run(() => SerializationModels.WordsAndChars(seed: 4)))
         {
             var path = Path.Combine(_folder, "float64.mlnetrnn");
             model.Save(path);
