@@ -9,8 +9,8 @@ namespace MlNetRnn.Training;
 /// </summary>
 public sealed class Adam : Optimizer
 {
-    private readonly List<Tensor> _m = [];
-    private readonly List<Tensor> _v = [];
+    private Tensor[] _m = [];
+    private Tensor[] _v = [];
 
     /// <param name="learningRate">Step size. Default 0.001.</param>
     /// <param name="beta1">Decay of the first moment. Default 0.9.</param>
@@ -22,12 +22,9 @@ public sealed class Adam : Optimizer
         double? clipnorm = null, double? clipvalue = null)
         : base(learningRate, clipnorm, clipvalue)
     {
-        if (beta1 is < 0 or >= 1) throw new ArgumentException($"beta1 must be in [0, 1); received {beta1}.", nameof(beta1));
-        if (beta2 is < 0 or >= 1) throw new ArgumentException($"beta2 must be in [0, 1); received {beta2}.", nameof(beta2));
-        if (!(epsilon >= 0)) throw new ArgumentException($"epsilon must be ≥ 0; received {epsilon}.", nameof(epsilon));
-        Beta1 = beta1;
-        Beta2 = beta2;
-        Epsilon = epsilon;
+        Beta1 = Arguments.Fraction(beta1, nameof(beta1));
+        Beta2 = Arguments.Fraction(beta2, nameof(beta2));
+        Epsilon = Arguments.NonNegative(epsilon, nameof(epsilon));
     }
 
     public override string Name => "adam";
@@ -37,11 +34,8 @@ public sealed class Adam : Optimizer
 
     protected override void CreateSlots(IReadOnlyList<Tensor> parameters)
     {
-        foreach (var p in parameters)
-        {
-            _m.Add(zeros_like(p).DetachFromDisposeScope());
-            _v.Add(zeros_like(p).DetachFromDisposeScope());
-        }
+        _m = ZeroSlots(parameters);
+        _v = ZeroSlots(parameters);
     }
 
     protected override void Update(int index, Tensor weight, Tensor gradient)
@@ -56,12 +50,5 @@ public sealed class Adam : Optimizer
         v.mul_(Beta2).addcmul_(gradient, gradient, 1 - Beta2);
         using var denominator = v.sqrt().add_(Epsilon);
         weight.addcdiv_(m, denominator, -alpha);
-    }
-
-    protected override void DisposeSlots()
-    {
-        foreach (var t in _m.Concat(_v)) t.Dispose();
-        _m.Clear();
-        _v.Clear();
     }
 }

@@ -10,6 +10,7 @@ namespace MlNetRnn.Training;
 public abstract class Optimizer
 {
     private IReadOnlyList<Tensor> _parameters = [];
+    private readonly List<Tensor> _slots = [];
     private object? _owner;
     private string _ownerName = "";
     private double _learningRate;
@@ -159,14 +160,26 @@ public abstract class Optimizer
         return gradient;
     }
 
-    /// <summary>Creates per-weight state (e.g. Adam's moments).</summary>
+    /// <summary>Creates per-weight state (e.g. Adam's moments), with <see cref="ZeroSlots"/>.</summary>
     protected abstract void CreateSlots(IReadOnlyList<Tensor> parameters);
+
+    /// <summary>One zero tensor per weight, shaped like it: state that belongs to the optimizer, never to a caller's
+    /// dispose scope, freed when the optimizer is built again or released.</summary>
+    protected Tensor[] ZeroSlots(IReadOnlyList<Tensor> parameters)
+    {
+        var slots = parameters.Select(p => zeros_like(p).DetachFromDisposeScope()).ToArray();
+        _slots.AddRange(slots);
+        return slots;
+    }
 
     /// <summary>Updates weight <paramref name="index"/> in place; <see cref="Iterations"/> is the count before this step.</summary>
     protected abstract void Update(int index, Tensor weight, Tensor gradient);
 
-    /// <summary>Frees per-weight state.</summary>
-    protected abstract void DisposeSlots();
+    private void DisposeSlots()
+    {
+        foreach (var slot in _slots) slot.Dispose();
+        _slots.Clear();
+    }
 
     public override string ToString() => Name;
 }

@@ -9,9 +9,9 @@ namespace MlNetRnn.Training;
 /// </summary>
 public sealed class RMSprop : Optimizer
 {
-    private readonly List<Tensor> _velocities = [];
-    private readonly List<Tensor> _momentums = [];
-    private readonly List<Tensor> _averageGradients = [];
+    private Tensor[] _velocities = [];
+    private Tensor[] _momentums = [];
+    private Tensor[] _averageGradients = [];
 
     /// <param name="learningRate">Step size. Default 0.001.</param>
     /// <param name="rho">Decay of the squared-gradient average, in [0, 1). Default 0.9.</param>
@@ -24,12 +24,9 @@ public sealed class RMSprop : Optimizer
         double? clipnorm = null, double? clipvalue = null)
         : base(learningRate, clipnorm, clipvalue)
     {
-        if (rho is < 0 or >= 1) throw new ArgumentException($"rho must be in [0, 1); received {rho}.", nameof(rho));
-        if (momentum is < 0 or >= 1) throw new ArgumentException($"momentum must be in [0, 1); received {momentum}.", nameof(momentum));
-        if (!(epsilon >= 0)) throw new ArgumentException($"epsilon must be ≥ 0; received {epsilon}.", nameof(epsilon));
-        Rho = rho;
-        Momentum = momentum;
-        Epsilon = epsilon;
+        Rho = Arguments.Fraction(rho, nameof(rho));
+        Momentum = Arguments.Fraction(momentum, nameof(momentum));
+        Epsilon = Arguments.NonNegative(epsilon, nameof(epsilon));
         Centered = centered;
     }
 
@@ -41,12 +38,9 @@ public sealed class RMSprop : Optimizer
 
     protected override void CreateSlots(IReadOnlyList<Tensor> parameters)
     {
-        foreach (var p in parameters)
-        {
-            _velocities.Add(zeros_like(p).DetachFromDisposeScope());
-            if (Momentum > 0) _momentums.Add(zeros_like(p).DetachFromDisposeScope());
-            if (Centered) _averageGradients.Add(zeros_like(p).DetachFromDisposeScope());
-        }
+        _velocities = ZeroSlots(parameters);
+        _momentums = Momentum > 0 ? ZeroSlots(parameters) : [];
+        _averageGradients = Centered ? ZeroSlots(parameters) : [];
     }
 
     protected override void Update(int index, Tensor weight, Tensor gradient)
@@ -75,13 +69,5 @@ public sealed class RMSprop : Optimizer
         {
             weight.sub_(increment);
         }
-    }
-
-    protected override void DisposeSlots()
-    {
-        foreach (var t in _velocities.Concat(_momentums).Concat(_averageGradients)) t.Dispose();
-        _velocities.Clear();
-        _momentums.Clear();
-        _averageGradients.Clear();
     }
 }

@@ -8,7 +8,7 @@ namespace MlNetRnn.Training;
 /// </summary>
 public sealed class SGD : Optimizer
 {
-    private readonly List<Tensor> _velocity = [];
+    private Tensor[] _velocity = [];
 
     /// <param name="learningRate">Step size. Default 0.01.</param>
     /// <param name="momentum">Momentum μ in [0, 1). Default 0.</param>
@@ -18,8 +18,7 @@ public sealed class SGD : Optimizer
     public SGD(double learningRate = 0.01, double momentum = 0, bool nesterov = false, double? clipnorm = null, double? clipvalue = null)
         : base(learningRate, clipnorm, clipvalue)
     {
-        if (momentum is < 0 or >= 1) throw new ArgumentException($"momentum must be in [0, 1); received {momentum}.", nameof(momentum));
-        Momentum = momentum;
+        Momentum = Arguments.Fraction(momentum, nameof(momentum));
         Nesterov = nesterov;
     }
 
@@ -27,11 +26,7 @@ public sealed class SGD : Optimizer
     public double Momentum { get; }
     public bool Nesterov { get; }
 
-    protected override void CreateSlots(IReadOnlyList<Tensor> parameters)
-    {
-        if (Momentum == 0) return;
-        foreach (var p in parameters) _velocity.Add(zeros_like(p).DetachFromDisposeScope());
-    }
+    protected override void CreateSlots(IReadOnlyList<Tensor> parameters) => _velocity = Momentum == 0 ? [] : ZeroSlots(parameters);
 
     protected override void Update(int index, Tensor weight, Tensor gradient)
     {
@@ -43,11 +38,5 @@ public sealed class SGD : Optimizer
         var u = _velocity[index];
         u.mul_(Momentum).sub_(gradient * LearningRate);
         weight.add_(Nesterov ? u * Momentum - gradient * LearningRate : u);
-    }
-
-    protected override void DisposeSlots()
-    {
-        foreach (var t in _velocity) t.Dispose();
-        _velocity.Clear();
     }
 }

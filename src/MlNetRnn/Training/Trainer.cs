@@ -37,7 +37,7 @@ public sealed class Trainer
         IReadOnlyList<Callback>? callbacks = null, int verbose = 1, TextWriter? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (epochs < 0) throw new ArgumentException($"epochs must be ≥ 0; received {epochs}.", nameof(epochs));
+        Arguments.NonNegative(epochs, nameof(epochs));
         if (verbose is < 0 or > 2) throw new ArgumentException($"verbose must be 0, 1 or 2; received {verbose}.", nameof(verbose));
         _ = _model.Loss;
         var output = progress ?? (verbose > 0 ? Console.Out : TextWriter.Null);
