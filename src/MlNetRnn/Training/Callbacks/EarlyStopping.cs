@@ -26,14 +26,12 @@ public sealed class EarlyStopping : Callback
         bool restoreBestWeights = false, int startFromEpoch = 0, double? baseline = null, int verbose = 0)
     {
         MonitorMode.CheckMonitor(monitor);
-        if (patience < 0) throw new ArgumentException($"patience must be ≥ 0; received {patience}.", nameof(patience));
-        if (startFromEpoch < 0) throw new ArgumentException($"startFromEpoch must be ≥ 0; received {startFromEpoch}.", nameof(startFromEpoch));
+        Patience = Arguments.NonNegative(patience, nameof(patience));
+        StartFromEpoch = Arguments.NonNegative(startFromEpoch, nameof(startFromEpoch));
         Monitor = monitor;
         MinDelta = Math.Abs(minDelta);
-        Patience = patience;
         _maximize = MonitorMode.Maximize(monitor, mode);
         RestoreBestWeights = restoreBestWeights;
-        StartFromEpoch = startFromEpoch;
         Baseline = baseline;
         Verbose = verbose;
     }
@@ -61,7 +59,7 @@ public sealed class EarlyStopping : Callback
         _wait = 0;
         StoppedEpoch = 0;
         BestEpoch = 0;
-        Best = _maximize ? double.NegativeInfinity : double.PositiveInfinity;
+        Best = MonitorMode.Worst(_maximize);
     }
 
     public override void OnEpochEnd(int epoch, IDictionary<string, double> logs)

@@ -44,7 +44,7 @@ public sealed partial class ModelCheckpoint : Callback
         _maximize = MonitorMode.Maximize(monitor, mode);
         InitialValueThreshold = initialValueThreshold;
         Verbose = verbose;
-        _best = initialValueThreshold ?? (_maximize ? double.NegativeInfinity : double.PositiveInfinity);
+        _best = initialValueThreshold ?? MonitorMode.Worst(_maximize);
     }
 
     public string FilePath { get; }

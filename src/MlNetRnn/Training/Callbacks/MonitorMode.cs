@@ -13,6 +13,9 @@ internal static class MonitorMode
         _ => throw new ArgumentException($"mode must be one of: auto, min, max; received '{mode}'.", nameof(mode)),
     };
 
+    /// <summary>Where the best value starts, so that any real value improves on it: −∞ when maximising, else +∞.</summary>
+    public static double Worst(bool maximize) => maximize ? double.NegativeInfinity : double.PositiveInfinity;
+
     public static void CheckMonitor(string monitor)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(monitor, nameof(monitor));

@@ -28,16 +28,13 @@ public sealed class ReduceLROnPlateau : Callback
     {
         MonitorMode.CheckMonitor(monitor);
         if (!(factor is > 0 and < 1)) throw new ArgumentException($"ReduceLROnPlateau needs a factor in (0, 1); received {factor}.", nameof(factor));
-        if (patience < 0) throw new ArgumentException($"patience must be ≥ 0; received {patience}.", nameof(patience));
-        if (cooldown < 0) throw new ArgumentException($"cooldown must be ≥ 0; received {cooldown}.", nameof(cooldown));
-        if (!(minLearningRate >= 0)) throw new ArgumentException($"minLearningRate must be ≥ 0; received {minLearningRate}.", nameof(minLearningRate));
+        Patience = Arguments.NonNegative(patience, nameof(patience));
+        Cooldown = Arguments.NonNegative(cooldown, nameof(cooldown));
+        MinLearningRate = Arguments.NonNegative(minLearningRate, nameof(minLearningRate));
         Monitor = monitor;
         Factor = factor;
-        Patience = patience;
         _maximize = MonitorMode.Maximize(monitor, mode);
         MinDelta = minDelta;
-        Cooldown = cooldown;
-        MinLearningRate = minLearningRate;
         Verbose = verbose;
         Reset();
     }
@@ -82,7 +79,7 @@ public sealed class ReduceLROnPlateau : Callback
 
     private void Reset()
     {
-        _best = _maximize ? double.NegativeInfinity : double.PositiveInfinity;
+        _best = MonitorMode.Worst(_maximize);
         _cooldownCounter = 0;
         _wait = 0;
     }
