@@ -1,24 +1,13 @@
 using MlNetRnn.Layers;
 using MlNetRnn.Models;
 using static TorchSharp.torch;
+using static MlNetRnn.Tests.Layers.Recurrent.RecurrentKinds;
 
 namespace MlNetRnn.Tests.Layers.Recurrent;
 
 [TestClass]
 public sealed class SimpleRNNTests
 {
-    private static Tensor RandomBatch(long batch, long time, long features, int seed)
-    {
-        using var g = new Generator((ulong)seed);
-        return randn([batch, time, features], generator: g);
-    }
-
-    private static Model Functional(SimpleRNN rnn, long time, long features, int seed = 3)
-    {
-        var input = new Input([time, features]);
-        return new Model(input, rnn.Apply(input), seed: seed);
-    }
-
     [TestMethod]
     [DataRow(false, false, new long[] { 4, 6 }, null)]
     [DataRow(true, false, new long[] { 4, 5, 6 }, null)]
