@@ -88,7 +88,7 @@ public partial class Model : ITrainableModel
     {
         ArgumentNullException.ThrowIfNull(x);
         var loss = RequireCompiled();
-        if (epochs < 0) throw new ArgumentException($"epochs must be ≥ 0; received {epochs}.", nameof(epochs));
+        Arguments.NonNegative(epochs, nameof(epochs));
         if (batchSize < 1) throw new ArgumentException($"batchSize must be ≥ 1; received {batchSize}.", nameof(batchSize));
         if (verbose is < 0 or > 2) throw new ArgumentException($"verbose must be 0, 1 or 2; received {verbose}.", nameof(verbose));
         CheckData(x, y, loss, nameof(x), nameof(y));

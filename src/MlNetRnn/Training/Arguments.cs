@@ -16,9 +16,9 @@ internal static class Arguments
         ? value
         : throw new ArgumentException($"{argumentName} must be ≥ 0; received {value}.", argumentName);
 
-    /// <summary>Returns a decay rate or momentum when it is not outside [0, 1).</summary>
-    /// <exception cref="ArgumentException">It is below 0 or at least 1.</exception>
-    public static double Fraction(double value, string argumentName) => value is < 0 or >= 1
-        ? throw new ArgumentException($"{argumentName} must be in [0, 1); received {value}.", argumentName)
-        : value;
+    /// <summary>Returns a decay rate or momentum when it lies in [0, 1).</summary>
+    /// <exception cref="ArgumentException">It is below 0, at least 1, or NaN.</exception>
+    public static double Fraction(double value, string argumentName) => value is >= 0 and < 1
+        ? value
+        : throw new ArgumentException($"{argumentName} must be in [0, 1); received {value}.", argumentName);
 }

@@ -9,6 +9,20 @@ public sealed class OptimizerAndLossTests
 {
     // OneStep: g(bias) = g(kernel row) = [−0.5, 0.5]; ‖g‖ = 0.70710678.
     [TestMethod]
+    [DataRow(double.NaN)]
+    [DataRow(-0.1)]
+    [DataRow(1.0)]
+    public void DecayRatesAndMomentum_OutsideZeroToOne_AreRefused(double value)
+    {
+        var e = Assert.ThrowsExactly<ArgumentException>(() => new Adam(beta1: value));
+        Assert.AreEqual($"beta1 must be in [0, 1); received {value}. (Parameter 'beta1')", e.Message);
+        Assert.ThrowsExactly<ArgumentException>(() => new Adam(beta2: value));
+        Assert.ThrowsExactly<ArgumentException>(() => new RMSprop(rho: value));
+        Assert.ThrowsExactly<ArgumentException>(() => new RMSprop(momentum: value));
+        Assert.ThrowsExactly<ArgumentException>(() => new SGD(momentum: value));
+    }
+
+    [TestMethod]
     public void ClipNorm_RescalesEachGradientToTheNorm()
     {
         using var scope = NewDisposeScope();
