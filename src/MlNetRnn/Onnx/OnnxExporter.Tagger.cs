@@ -35,8 +35,8 @@ public static partial class OnnxExporter
     /// (0 is padding, 1 unknown). Must not contain <c>""</c>.</param>
     /// <param name="lowercase">Whether tokens are lower-cased before lookup (as the tagger did in training).</param>
     /// <param name="tags">Tag names in class order; as many as the network's last output axis.</param>
-    /// <param name="charIds">Code point → character id for a network with a character input (ids ≥ 1, key 0 not
-    /// allowed); null for a word-only network. Default null.</param>
+    /// <param name="charIds">Code point (1 to 0x10FFFF) → character id (≥ 1) for a network with a character input;
+    /// null for a word-only network. Default null.</param>
     /// <param name="unknownCharId">Id of a code point not in <paramref name="charIds"/>. Default 1.</param>
     /// <param name="maxChars">Characters per token the <c>chars</c> input holds; must match a fixed size of the
     /// network's character axis. Ignored without <paramref name="charIds"/>. Default 0.</param>
@@ -211,6 +211,10 @@ public static partial class OnnxExporter
             throw new ArgumentException(
                 "Code point 0 and character id 0 mean padding: charIds must not map code point 0, and every id (unknownCharId included) must be ≥ 1.",
                 nameof(charIds));
+        }
+        if (charIds is not null && charIds.Keys.FirstOrDefault(k => k is < 0 or > 0x10FFFF) is var bad && bad != 0)
+        {
+            throw new ArgumentException($"charIds keys are Unicode code points (1 to 0x10FFFF); received {bad}.", nameof(charIds));
         }
     }
 }
