@@ -68,12 +68,8 @@ public static partial class OnnxExporter
     {
         var graph = RequireGraph(model);
         var builder = new OnnxGraphBuilder();
-        var inputs = graph.Inputs.Select(input =>
-        {
-            var info = new OnnxValueInfo(builder.Reserve(input.Name), ReadsIds(graph, input) ? OnnxDataType.Int64 : OnnxDataType.Float,
-                InputDimensions(input));
-            return info;
-        }).ToArray();
+        var inputs = graph.Inputs.Select(input => new OnnxValueInfo(
+            builder.Reserve(input.Name), ReadsIds(graph, input) ? OnnxDataType.Int64 : OnnxDataType.Float, InputDimensions(input))).ToArray();
         var results = EmitNetwork(builder, model, inputs.Select(i => i.Name).ToArray());
         var outputs = new List<OnnxValueInfo>();
         for (int i = 0; i < results.Count; i++)
