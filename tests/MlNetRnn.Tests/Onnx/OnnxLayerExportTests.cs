@@ -164,6 +164,8 @@ public sealed class OnnxLayerExportTests
 
         protected override IReadOnlyList<long[]> OutputShapes(long[] shape) => [shape];
 
+        protected override IReadOnlyList<(string Name, long[] Shape)> DeclaredWeights(long[] inputShape) => [];
+
         protected override void CreateWeights(long[] shape, Generator? generator)
         {
         }
