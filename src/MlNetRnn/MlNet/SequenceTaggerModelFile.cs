@@ -33,7 +33,8 @@ public static class SequenceTaggerModelFile
     /// Loads a model file that holds at least one MlNetRnn sequence tagger. Before ML.NET reads anything, the
     /// file's size, its zip entries (sizes, CRC-32) and the blocks of ML.NET's binary data inside are checked
     /// within fixed bounds; then every tagger's payload is verified (format version, SHA-256 of the network
-    /// bytes from format version 2 on, sizes, finite weights) and decoded, so a damaged, crafted or
+    /// bytes from format version 2 on, sizes, finite weights, the stored architecture against the vocabularies and
+    /// tags) and decoded, so a damaged, crafted or
     /// newer-format file fails here, with a message naming the check, not on the first row.
     /// </summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
@@ -80,7 +81,9 @@ public static class SequenceTaggerModelFile
     }
 
     /// <summary>The vocabulary of the (first) sequence tagger in <paramref name="model"/> (a trained tagger or a
-    /// loaded chain), e.g. to tell known from unknown words when evaluating.</summary>
+    /// loaded chain): its tokens as the network stores them, lower-cased when it was trained with
+    /// <see cref="Models.SequenceTaggerHyperParameters.Lowercase"/>. To tell known from unknown words, use
+    /// <see cref="GetKnownWordTest"/>, which looks tokens up as the network does.</summary>
     /// <exception cref="ArgumentException">The model holds no MlNetRnn sequence tagger.</exception>
     public static Vocabulary GetVocabulary(ITransformer model)
     {
@@ -89,6 +92,20 @@ public static class SequenceTaggerModelFile
         if (networks.Count == 0)
             throw new ArgumentException("the model holds no MlNetRnn sequence tagger", nameof(model));
         return networks[0].Vocabulary;
+    }
+
+    /// <summary>Whether the (first) sequence tagger in <paramref name="model"/> knows a token: it is in the
+    /// vocabulary as the network looks it up (lower-cased when the tagger was trained with
+    /// <see cref="Models.SequenceTaggerHyperParameters.Lowercase"/>), e.g. to split accuracy into known and unknown
+    /// words (<see cref="Evaluation.KnownWordMetrics"/>).</summary>
+    /// <exception cref="ArgumentException">The model holds no MlNetRnn sequence tagger.</exception>
+    public static Func<string, bool> GetKnownWordTest(ITransformer model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var networks = TaggerChain.ResolveNetworks(model);
+        if (networks.Count == 0)
+            throw new ArgumentException("the model holds no MlNetRnn sequence tagger", nameof(model));
+        return networks[0].IsKnownWord;
     }
 
     private static string Shorten(string message)

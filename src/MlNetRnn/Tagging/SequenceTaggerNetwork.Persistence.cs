@@ -1,58 +1,77 @@
-using System.Diagnostics;
 using System.Text;
 using MlNetRnn.Data;
 using MlNetRnn.Layers;
+using MlNetRnn.Tagging;
 using MlNetRnn.Training;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Models;
 
-// The network's binary format: Save and Load.
+// The network's binary format: Save writes version 2; Load reads versions 1 and 2.
 public sealed partial class SequenceTaggerNetwork
 {
     /// <summary>The newest format <see cref="Save"/> writes and <see cref="Load"/> reads.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
+
+    /// <summary>The largest embedding width or number of units a version-1 network may declare.</summary>
+    public const int MaxStoredLayerSize = SequenceTaggerHyperParameters.MaxLayerSize;
 
     private const string Magic = "MlNetRnn.SequenceTaggerNetwork";
-    /// <summary>Writes the network: format version, hyper-parameters, vocabulary, tags and weights.</summary>
+
+    /// <summary>A network around a model read from a file and already checked against the rest of it.</summary>
+    private SequenceTaggerNetwork(Vocabulary vocabulary, Vocabulary? charVocabulary, string[] tags,
+        SequenceTaggerHyperParameters hyperParameters, Model model, Embedding wordEmbedding)
+    {
+        _vocabulary = vocabulary;
+        _tags = tags;
+        HyperParameters = hyperParameters;
+        _encoder = new TokenEncoder(vocabulary, charVocabulary, hyperParameters.Lowercase, hyperParameters.MaxCharsPerToken);
+        _model = model;
+        _wordEmbedding = wordEmbedding;
+        _model.FreezeForInference();
+    }
+
+    /// <summary>Whether the network knows <paramref name="token"/>: its word id, as the network looks it up (lower-cased
+    /// when <see cref="SequenceTaggerHyperParameters.Lowercase"/>), is not the out-of-vocabulary id.</summary>
+    public bool IsKnownWord(string token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return _vocabulary.IdOf(_encoder.WordKey(token)) != Vocabulary.OutOfVocabularyId;
+    }
+
+    /// <summary>
+    /// Writes the network (format version 2; all integers little-endian, strings as <see cref="BinaryWriter"/> writes
+    /// them: a 7-bit-encoded UTF-8 byte count, then the bytes): the magic string <c>MlNetRnn.SequenceTaggerNetwork</c>;
+    /// the version (int32); the hyper-parameters as a UTF-8 JSON object (int32 byte count, then the bytes); the word
+    /// vocabulary's tokens in id order (int32 count, then the strings); the character vocabulary's the same way, only
+    /// when <see cref="SequenceTaggerHyperParameters.CharFeatures"/> is not None; the tags in class order (int32 count,
+    /// then the strings); and the Keras model file of <see cref="Model.Save(Stream)"/> (int64 byte count, then the
+    /// bytes: layer config, weights and their SHA-256, see docs/model-file-format.md). Nothing follows.
+    /// </summary>
     public void Save(Stream stream)
     {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var model = new MemoryStream();
+        _model.Save(model);
+        var hyperParameters = WriteHyperParameters(HyperParameters);
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         writer.Write(Magic);
         writer.Write(FormatVersion);
-        var hp = HyperParameters;
-        writer.Write(hp.EmbeddingSize);
-        writer.Write(hp.Units);
-        writer.Write(hp.Epochs);
-        writer.Write(hp.BatchSize);
-        writer.Write(hp.LearningRate);
-        writer.Write(hp.Seed);
-        writer.Write(hp.VocabularyMinCount);
-        writer.Write(hp.RareTokenDropout);
-        writer.Write(hp.EarlyStoppingPatience);
+        writer.Write(hyperParameters.Length);
+        writer.Write(hyperParameters);
         WriteStrings(writer, _vocabulary.Tokens);
+        if (CharVocabulary is { } chars) WriteStrings(writer, chars.Tokens);
         WriteStrings(writer, _tags);
-        var weights = _model.GetWeights();
-        writer.Write(weights.Count);
-        foreach (var weight in weights)
-        {
-            using (weight)
-            {
-                writer.Write((int)weight.dim());
-                foreach (long d in weight.shape) writer.Write(d);
-                var values = weight.to_type(ScalarType.Float32).contiguous().data<float>().ToArray();
-                writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
-            }
-        }
+        writer.Write(model.Length);
+        writer.Write(model.GetBuffer(), 0, checked((int)model.Length));
     }
 
-    /// <summary>The largest embedding width or number of units a stored network may declare.</summary>
-    public const int MaxStoredLayerSize = SequenceTaggerHyperParameters.MaxLayerSize;
-
     /// <summary>
-    /// Reads what <see cref="Save"/> wrote. Every size in the data is checked against the bytes actually
-    /// present before anything is allocated, every weight must have exactly the shape the hyper-parameters
-    /// imply and be finite, and nothing may follow the weights; only then is the network built.
+    /// Reads what <see cref="Save"/> wrote, or a network of format version 1. Every size in the data is checked
+    /// against the bytes actually present before anything is allocated, and nothing may follow the network; the
+    /// Keras model is read with <see cref="Model.Load(Stream, int?)"/>'s own checks, then checked against the rest:
+    /// its inputs are [words] or [words, chars] as the hyper-parameters say, its word Embedding has one row per word
+    /// id, its character Embedding one per character id, and its output one probability per tag.
     /// </summary>
     /// <exception cref="InvalidDataException">Truncated, foreign, inconsistent or damaged data, or a newer
     /// format; the message says which check failed.</exception>
@@ -76,45 +95,7 @@ public sealed partial class SequenceTaggerNetwork
                 throw new InvalidDataException(
                     $"The sequence tagger network has format version {version}; this MlNetRnn reads versions 1 to {FormatVersion}. Upgrade MlNetRnn to load it.");
             }
-            var hp = new SequenceTaggerHyperParameters
-            {
-                EmbeddingSize = reader.ReadInt32(),
-                Units = reader.ReadInt32(),
-                Epochs = reader.ReadInt32(),
-                BatchSize = reader.ReadInt32(),
-                LearningRate = reader.ReadDouble(),
-                Seed = reader.ReadInt32(),
-                VocabularyMinCount = reader.ReadInt32(),
-                RareTokenDropout = reader.ReadDouble(),
-                EarlyStoppingPatience = reader.ReadInt32(),
-            };
-            // Sizes first, with the file's words; then every other setting.
-            CheckLayerSize(hp.EmbeddingSize, "embedding size");
-            CheckLayerSize(hp.Units, "units");
-            hp.Validate();
-            var vocabulary = Vocabulary.FromTokens(ReadStrings(reader, "vocabulary token"));
-            var tags = ReadStrings(reader, "tag");
-            if (tags.Length == 0) throw new InvalidDataException("The sequence tagger network has no tags.");
-            var duplicate = tags.GroupBy(t => t, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
-            if (duplicate is not null) throw new InvalidDataException($"The sequence tagger network lists tag '{Shorten(duplicate.Key)}' twice.");
-            var values = ReadWeights(reader, WeightShapes(vocabulary.Size, hp.EmbeddingSize, hp.Units, tags.Length));
-            long trailing = stream.Length - stream.Position;
-            if (trailing != 0)
-                throw new InvalidDataException($"The sequence tagger network data has {trailing} trailing bytes after the weights.");
-
-            // Every weight is in memory and checked: the network built now holds nothing the file did not give.
-            var network = new SequenceTaggerNetwork(vocabulary, tags, hp);
-            try
-            {
-                using var scope = NewDisposeScope();
-                network._model.SetWeights(values.Select(v => tensor(v.Values, v.Shape)).ToArray());
-                return network;
-            }
-            catch
-            {
-                network.Dispose();
-                throw;
-            }
+            return version == 1 ? LoadVersion1(reader) : LoadVersion2(reader);
         }
         catch (EndOfStreamException e)
         {
@@ -126,58 +107,103 @@ public sealed partial class SequenceTaggerNetwork
         }
     }
 
-    /// <summary>The weights the constructor's architecture has, in <see cref="Model.GetWeights"/> order:
-    /// embeddings (vocabulary, embedding), SimpleRNN kernel (embedding, units), recurrent kernel (units, units),
-    /// bias (units), Dense kernel (units, tags), bias (tags).</summary>
-    private static (string Name, long[] Shape)[] WeightShapes(int vocabularySize, int embedding, int units, int tags) =>
-    [
-        ("embeddings", [vocabularySize, embedding]),
-        ("simple_rnn kernel", [embedding, units]),
-        ("simple_rnn recurrent kernel", [units, units]),
-        ("simple_rnn bias", [units]),
-        ("dense kernel", [units, tags]),
-        ("dense bias", [tags]),
-    ];
-
-    /// <summary>Reads the weights, each checked against its expected shape and the bytes left before its
-    /// values are allocated, then checked to be finite.</summary>
-    private static (float[] Values, long[] Shape)[] ReadWeights(BinaryReader reader, (string Name, long[] Shape)[] expected)
+    private static SequenceTaggerNetwork LoadVersion2(BinaryReader reader)
     {
         var stream = reader.BaseStream;
-        int count = reader.ReadInt32();
-        if (count != expected.Length)
-            throw new InvalidDataException($"The sequence tagger network stores {count} weights; its architecture has {expected.Length}.");
-        var result = new (float[], long[])[count];
-        for (int i = 0; i < count; i++)
+        int jsonBytes = reader.ReadInt32();
+        if (jsonBytes <= 0 || jsonBytes > MaxHyperParametersBytes)
+            throw new InvalidDataException(
+                $"The sequence tagger network declares {jsonBytes} bytes of hyper-parameters; 1 to {MaxHyperParametersBytes} are read.");
+        if (jsonBytes > stream.Length - stream.Position)
+            throw new InvalidDataException(
+                $"The sequence tagger network declares {jsonBytes} bytes of hyper-parameters but only {stream.Length - stream.Position} bytes remain.");
+        var hp = ReadHyperParameters(reader.ReadBytes(jsonBytes));
+        hp.Validate();
+        var vocabulary = Vocabulary.FromTokens(ReadStrings(reader, "vocabulary token"));
+        var chars = hp.CharFeatures == CharFeatureKind.None ? null : Vocabulary.FromTokens(ReadStrings(reader, "character"));
+        var tags = ReadTags(reader);
+        long modelBytes = reader.ReadInt64();
+        long left = stream.Length - stream.Position;
+        if (modelBytes <= 0 || modelBytes > left || modelBytes > Array.MaxLength)
+            throw new InvalidDataException(
+                $"The sequence tagger network declares a Keras model of {modelBytes} bytes but only {left} bytes remain.");
+        if (modelBytes < left)
+            throw new InvalidDataException($"The sequence tagger network data has {left - modelBytes} trailing bytes after the Keras model.");
+        var file = reader.ReadBytes((int)modelBytes);
+
+        Model model;
+        try
         {
-            var (name, shape) = expected[i];
-            int rank = reader.ReadInt32();
-            if (rank != shape.Length)
-                throw new InvalidDataException($"Weight {i} ({name}) has rank {rank}; expected {shape.Length}.");
-            var stored = new long[rank];
-            for (int d = 0; d < rank; d++) stored[d] = reader.ReadInt64();
-            if (!stored.AsSpan().SequenceEqual(shape))
-                throw new InvalidDataException(
-                    $"Weight {i} ({name}) has shape ({string.Join(", ", stored)}); the stored sizes imply ({string.Join(", ", shape)}).");
-            long elements = shape.Aggregate(1L, (n, d) => checked(n * d));
-            long available = (stream.Length - stream.Position) / sizeof(float);
-            if (elements > available)
-                throw new InvalidDataException(
-                    $"Weight {i} ({name}) needs {elements} values but only {available} remain: the network data is truncated.");
-            var values = new float[elements];
-            stream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
-            int bad = Array.FindIndex(values, v => !float.IsFinite(v));
-            if (bad >= 0)
-                throw new InvalidDataException($"Weight {i} ({name}) holds a non-finite value ({values[bad].ToString(System.Globalization.CultureInfo.InvariantCulture)}) at index {bad}.");
-            result[i] = (values, shape);
+            model = Model.Load(new MemoryStream(file, writable: false), hp.Seed);
         }
-        return result;
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"The sequence tagger network's Keras model is unreadable: {e.Message}", e);
+        }
+        try
+        {
+            var wordEmbedding = CheckModel(model, hp, vocabulary, chars, tags.Length);
+            return new SequenceTaggerNetwork(vocabulary, chars, tags, hp, model, wordEmbedding);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
     }
 
-    private static void CheckLayerSize(int size, string what)
+    /// <summary>Checks a loaded model against the hyper-parameters, vocabularies and tags stored with it; returns its
+    /// word Embedding.</summary>
+    private static Embedding CheckModel(Model model, SequenceTaggerHyperParameters hp, Vocabulary words, Vocabulary? chars, int tagCount)
     {
-        if (size > MaxStoredLayerSize)
-            throw new InvalidDataException($"The sequence tagger network declares {what} {size}; at most {MaxStoredLayerSize} is read.");
+        const string What = "The sequence tagger network's Keras model";
+        var graph = model.Graph ?? throw new InvalidDataException($"{What} is not built.");
+        long[][] expected = chars is null ? [[-1]] : [[-1], [-1, -1]];
+        if (graph.Inputs.Count != expected.Length || graph.Inputs.Where((input, i) => !input.Shape.SequenceEqual(expected[i])).Any())
+        {
+            string needed = chars is null ? "words (None, None)" : "words (None, None) and chars (None, None, None)";
+            throw new InvalidDataException(
+                $"{What} has inputs {string.Join(" and ", graph.Inputs.Select(i => $"{i.Name} {Shapes.FormatBatched(i.Shape)}"))}; CharFeatures {hp.CharFeatures} needs {needed}.");
+        }
+        var wordEmbedding = EmbeddingOf(graph, 0, "word");
+        CheckRows(wordEmbedding, words.Size, "word");
+        if (wordEmbedding.OutputDim != hp.EmbeddingSize)
+            throw new InvalidDataException(
+                $"{What}'s word Embedding '{wordEmbedding.Name}' has output_dim {wordEmbedding.OutputDim}; EmbeddingSize is {hp.EmbeddingSize}.");
+        if (chars is not null) CheckRows(EmbeddingOf(graph, 1, "character"), chars.Size, "character");
+        if (graph.Outputs.Count != 1 || graph.Outputs[0].Shape is not [-1, var width] || width != tagCount)
+            throw new InvalidDataException(
+                $"{What} has outputs {string.Join(" and ", graph.Outputs.Select(o => Shapes.FormatBatched(o.Shape)))}; the {tagCount} tags need (None, None, {tagCount}).");
+        var wide = model.NamedWeights.FirstOrDefault(w => w.Weight.Variable.dtype != ScalarType.Float32);
+        if (wide.Path is not null)
+            throw new InvalidDataException($"{What}'s weight '{wide.Path}' is {wide.Weight.Variable.dtype}; the tagger computes in float32.");
+        return wordEmbedding;
+
+        static void CheckRows(Embedding embedding, int ids, string what)
+        {
+            if (embedding.InputDim != ids)
+                throw new InvalidDataException(
+                    $"{What}'s {what} Embedding '{embedding.Name}' has input_dim {embedding.InputDim}; the {what} vocabulary has {ids} ids (its tokens, padding and out-of-vocabulary).");
+        }
+    }
+
+    /// <summary>The one layer that reads input <paramref name="index"/>, which must be an Embedding.</summary>
+    private static Embedding EmbeddingOf(FunctionalGraph graph, int index, string what)
+    {
+        var input = graph.Inputs[index];
+        var readers = graph.Nodes.Where(n => n.Inputs.Any(t => ReferenceEquals(t, input))).Select(n => n.Layer).Distinct().ToArray();
+        if (readers is [Embedding embedding]) return embedding;
+        throw new InvalidDataException(
+            $"The sequence tagger network's Keras model feeds its {what} input '{input.Name}' to [{string.Join(", ", readers.Select(l => $"{l.Name} ({l.TypeName})"))}]; expected one Embedding.");
+    }
+
+    private static string[] ReadTags(BinaryReader reader)
+    {
+        var tags = ReadStrings(reader, "tag");
+        if (tags.Length == 0) throw new InvalidDataException("The sequence tagger network has no tags.");
+        var duplicate = tags.GroupBy(t => t, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new InvalidDataException($"The sequence tagger network lists tag '{Shorten(duplicate.Key)}' twice.");
+        return tags;
     }
 
     private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
