@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
@@ -43,7 +42,7 @@ public sealed partial class SequenceTaggerNetwork
         JsonSerializer.SerializeToUtf8Bytes(hyperParameters.CopyHyperParameters(hyperParameters.Seed), HyperParametersJson);
 
     /// <summary>Reads what <see cref="WriteHyperParameters"/> wrote; the values are not range-checked here.</summary>
-    /// <exception cref="InvalidDataException">Not UTF-8 JSON, not an object, a missing, unknown or repeated
+    /// <exception cref="InvalidDataException">Not UTF-8 JSON (the parser's message says where), not an object, a missing, unknown or repeated
     /// hyper-parameter, or a value of the wrong type; the message names it.</exception>
     internal static SequenceTaggerHyperParameters ReadHyperParameters(byte[] json)
     {
@@ -73,10 +72,6 @@ public sealed partial class SequenceTaggerNetwork
         catch (JsonException e)
         {
             throw new InvalidDataException($"{What} are not readable JSON: {e.Message}", e);
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new InvalidDataException($"{What} are not valid UTF-8.", e);
         }
     }
 }
