@@ -240,12 +240,11 @@ public sealed class CliHardeningTests
 
         var ml = new MLContext();
         var model = SequenceTaggerModelFile.Load(ml, _model, out _);
-        var vocabulary = SequenceTaggerModelFile.GetVocabulary(model);
         var engine = ml.Model.CreatePredictionEngine<Sentence, MlNet.TaggedSentence>(model);
         var sentences = new CoNllUReader().Read(data).ToArray();
         var rows = sentences.Select(s => ((IReadOnlyList<string>)s.Tokens, (IReadOnlyList<string>)s.Tags,
             (IReadOnlyList<string>)engine.Predict(new Sentence { Tokens = s.Tokens }).PredictedTags!)).ToArray();
-        var known = KnownWordMetrics.Compute(rows, t => vocabulary.IdOf(t) != Vocabulary.OutOfVocabularyId);
+        var known = KnownWordMetrics.Compute(rows, SequenceTaggerModelFile.GetKnownWordTest(model));
         Assert.AreEqual(2, known.UnknownTokenCount);
         Assert.AreEqual(known.KnownAccuracy, root.GetProperty("known_accuracy").GetDouble(), 1e-12);
         Assert.AreEqual(known.UnknownAccuracy, root.GetProperty("unknown_accuracy").GetDouble(), 1e-12);
