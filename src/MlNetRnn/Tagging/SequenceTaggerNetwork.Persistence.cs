@@ -116,7 +116,7 @@ public sealed partial class SequenceTaggerNetwork
                 $"The sequence tagger network declares {jsonBytes} bytes of hyper-parameters; 1 to {MaxHyperParametersBytes} are read.");
         if (jsonBytes > stream.Length - stream.Position)
             throw new InvalidDataException(
-                $"The sequence tagger network declares {jsonBytes} bytes of hyper-parameters but only {stream.Length - stream.Position} bytes remain.");
+                $"The sequence tagger network data is truncated: it declares {jsonBytes} bytes of hyper-parameters but only {stream.Length - stream.Position} bytes remain.");
         var hp = ReadHyperParameters(reader.ReadBytes(jsonBytes));
         hp.Validate();
         var vocabulary = Vocabulary.FromTokens(ReadStrings(reader, "vocabulary token"));
@@ -126,7 +126,7 @@ public sealed partial class SequenceTaggerNetwork
         long left = stream.Length - stream.Position;
         if (modelBytes <= 0 || modelBytes > left || modelBytes > Array.MaxLength)
             throw new InvalidDataException(
-                $"The sequence tagger network declares a Keras model of {modelBytes} bytes but only {left} bytes remain.");
+                $"The sequence tagger network data is truncated: it declares a Keras model of {modelBytes} bytes but only {left} bytes remain.");
         if (modelBytes < left)
             throw new InvalidDataException($"The sequence tagger network data has {left - modelBytes} trailing bytes after the Keras model.");
         var file = reader.ReadBytes((int)modelBytes);

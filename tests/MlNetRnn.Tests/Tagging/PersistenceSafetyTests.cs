@@ -117,13 +117,13 @@ public sealed class PersistenceSafetyTests
         Assert.AreEqual("The sequence tagger network declares 2147483647 bytes of hyper-parameters; 1 to 65536 are read.",
             Refused(CraftNetwork(jsonLength: int.MaxValue)));
         StringAssert.StartsWith(Refused(CraftNetwork(jsonLength: 60_000)),
-            "The sequence tagger network declares 60000 bytes of hyper-parameters but only ");
+            "The sequence tagger network data is truncated: it declares 60000 bytes of hyper-parameters but only ");
         StringAssert.StartsWith(Refused(CraftNetwork(wordCount: 1_000_000_000)),
             "The sequence tagger network declares 1000000000 vocabulary tokens but only ");
         StringAssert.StartsWith(Refused(CraftNetwork(charCount: 1_000_000_000)),
             "The sequence tagger network declares 1000000000 characters but only ");
         StringAssert.StartsWith(Refused(CraftNetwork(modelLength: 1L << 40)),
-            "The sequence tagger network declares a Keras model of 1099511627776 bytes but only ");
+            "The sequence tagger network data is truncated: it declares a Keras model of 1099511627776 bytes but only ");
         Assert.AreEqual("The sequence tagger network data is inconsistent: Units must be at most 8192; received 1073741824. (Parameter 'Units')",
             Refused(CraftNetwork(json: Json(j => j.Replace("\"Units\":3", "\"Units\":1073741824", StringComparison.Ordinal)))));
         // A Keras config asking for a 2^28-row embedding, with a valid checksum: refused by the sizes its bytes hold.
