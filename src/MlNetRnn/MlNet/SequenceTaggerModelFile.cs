@@ -1,5 +1,9 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
 using MlNetRnn.Data;
+using MlNetRnn.Onnx;
+using MlNetRnn.Onnx.Proto;
 
 namespace MlNetRnn.MlNet;
 
@@ -106,6 +110,93 @@ public static class SequenceTaggerModelFile
         if (networks.Count == 0)
             throw new ArgumentException("the model holds no MlNetRnn sequence tagger", nameof(model));
         return networks[0].IsKnownWord;
+    }
+
+    /// <summary>
+    /// Writes the (first) sequence tagger in <paramref name="model"/> (a fitted tagger or pipeline, or a model read
+    /// with <see cref="Load"/> or <c>mlContext.Model.Load</c>) as one self-contained ONNX file, atomically (an
+    /// existing file is replaced only by a complete one). Strings in, tags out; the contract is that of
+    /// <see cref="OnnxExporter.ExportTagger(string, Models.Model, IReadOnlyList{string}, bool, IReadOnlyList{string}, IReadOnlyDictionary{int, int}?, int, int, IReadOnlyDictionary{string, string}?, string)"/>:
+    /// inputs <c>tokens</c> string (batch, time) and, for a tagger with character features, <c>chars</c> int64
+    /// (batch, time, max chars); outputs <c>tags</c> string (batch, time) and <c>probabilities</c> float (batch, time,
+    /// tags). Metadata: <c>mlnetrnn.tags</c>, <c>mlnetrnn.lowercase</c>, <c>mlnetrnn.max_chars</c>,
+    /// <c>mlnetrnn.version</c>, <c>mlnetrnn.model_id</c>. Only the tagger is exported: transforms before or after it in
+    /// the pipeline are not.
+    /// </summary>
+    /// <param name="mlContext">The context (reads the tagger's payload out of a loaded model).</param>
+    /// <param name="model">A model holding an MlNetRnn sequence tagger.</param>
+    /// <param name="onnxPath">The .onnx file to create or replace.</param>
+    /// <exception cref="ArgumentException">The model holds no MlNetRnn sequence tagger.</exception>
+    /// <exception cref="InvalidDataException">The tagger's payload is damaged or of a newer format.</exception>
+    /// <exception cref="IOException"><paramref name="onnxPath"/> is a directory, its directory is missing, or the disk failed.</exception>
+    /// <exception cref="UnauthorizedAccessException">The directory is not writable.</exception>
+    public static void ExportOnnx(MLContext mlContext, ITransformer model, string onnxPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(onnxPath);
+        var onnx = BuildOnnx(mlContext, model);
+        SafeFile.WriteAtomically(onnxPath, stream => OnnxWriter.Write(onnx, stream));
+    }
+
+    /// <summary>Like <see cref="ExportOnnx(MLContext, ITransformer, string)"/>, to a stream (left open).</summary>
+    /// <param name="mlContext">The context.</param>
+    /// <param name="model">A model holding an MlNetRnn sequence tagger.</param>
+    /// <param name="onnx">Where the file's bytes go; nothing is written when the model is refused.</param>
+    public static void ExportOnnx(MLContext mlContext, ITransformer model, Stream onnx)
+    {
+        ArgumentNullException.ThrowIfNull(onnx);
+        OnnxWriter.Write(BuildOnnx(mlContext, model), onnx);
+    }
+
+    private static OnnxModel BuildOnnx(MLContext mlContext, ITransformer model)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(model);
+        var networks = TaggerChain.ResolveNetworks(model);
+        if (networks.Count == 0)
+        {
+            throw new ArgumentException(
+                $"Only an MlNetRnn sequence tagger can be exported to ONNX; the model ({model.GetType().Name}) holds none.", nameof(model));
+        }
+        return OnnxExporter.BuildTagger(networks[0], FirstModelId(mlContext, model) ?? "unknown");
+    }
+
+    // The model id of the first tagger, found in the same order as TaggerChain.ResolveNetworks finds networks.
+    // TODO(lead): TaggerChain could return the ids with the networks; this walk and ReadModelId repeat its own.
+    private static string? FirstModelId(MLContext mlContext, ITransformer model)
+    {
+        if (model is SequenceTaggerTransformer tagger) return tagger.ModelId;
+        if (model is not IEnumerable<ITransformer> chain) return null;
+        ITransformer? previous = null;
+        foreach (var element in chain)
+        {
+            var id = element is CustomMappingTransformer<SequenceTaggerMappingInput, SequenceTaggerMappingOutput>
+                     && previous is ValueMappingTransformer valueMapping
+                ? ReadModelId(mlContext, valueMapping)
+                : FirstModelId(mlContext, element);
+            if (id is not null) return id;
+            previous = element;
+        }
+        return null;
+    }
+
+    private sealed class KeyRow
+    {
+        [ColumnName(TaggerContract.KeyColumn)]
+        public string Key { get; set; } = TaggerContract.ModelKey;
+    }
+
+    // The chain's ValueMapping maps the constant key to the payload, whose header holds the model id.
+    private static string? ReadModelId(MLContext mlContext, ValueMappingTransformer valueMapping)
+    {
+        var mapped = valueMapping.Transform(mlContext.Data.LoadFromEnumerable([new KeyRow()]));
+        var column = mapped.Schema.GetColumnOrNull(TaggerContract.PayloadColumn);
+        if (column is null) return null;
+        using var cursor = mapped.GetRowCursor([column.Value]);
+        var getter = cursor.GetGetter<ReadOnlyMemory<char>>(column.Value);
+        if (!cursor.MoveNext()) return null;
+        ReadOnlyMemory<char> payload = default;
+        getter(ref payload);
+        return TaggerPayload.ReadHeader(payload.Span).ModelId;
     }
 
     private static string Shorten(string message)

@@ -56,7 +56,7 @@ public sealed class CliHardeningTests
         AssertUserError(CliProcess.Run(null, "evaluate", "--model", _model, "--data", _sample, "--formt", "conllu"),
             "evaluate: unknown option '--formt' (did you mean '--format'?)");
         AssertUserError(CliProcess.Run(null, "trian"),
-            "unknown command 'trian' (did you mean 'train'?); commands: demo, train, evaluate, predict, bench");
+            "unknown command 'trian' (did you mean 'train'?); commands: demo, train, evaluate, predict, export, bench");
         AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "stray"),
             "train: unexpected argument 'stray' (options take the form --name value)");
         Assert.IsFalse(File.Exists(output));
