@@ -11,6 +11,7 @@ CommandLine.CommandSpec[] commands =
     new("train", typeof(TrainCommand.Settings)),
     new("evaluate", typeof(EvaluateCommand.Settings)),
     new("predict", typeof(PredictCommand.Settings)),
+    new("export", typeof(ExportCommand.Settings)),
     new("bench", typeof(BenchCommand.Settings)),
 ];
 var version = typeof(MlNetRnn.MlNet.SequenceTaggerModelFile).Assembly
@@ -32,6 +33,9 @@ app.Configure(config =>
     config.AddCommand<PredictCommand>("predict")
         .WithDescription("Tag sentences (one per line, whitespace-separated tokens) from stdin or --input.")
         .WithExample("predict", "--model", "tagger.zip", "--input", "sentences.txt", "--format", "conllu");
+    config.AddCommand<ExportCommand>("export")
+        .WithDescription("Write a saved tagger as one ONNX file: tokens (and characters) in, tags and probabilities out (docs/onnx.md).")
+        .WithExample("export", "--model", "tagger.zip", "--onnx", "tagger.onnx");
     config.AddCommand<BenchCommand>("bench")
         .WithDescription("Time the workloads of the PyTorch reference (shared/bench/torch_bench.py): W1 seed, W2 tagger.");
 });

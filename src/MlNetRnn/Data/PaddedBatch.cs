@@ -3,16 +3,18 @@ using static TorchSharp.torch;
 namespace MlNetRnn.Data;
 
 /// <summary>
-/// Sentences of similar length padded to a common length: ids (batch, time) with 0 at padding, and
-/// optionally tag indices (batch, time). Padding sits at the end of each row, as packed RNNs need.
+/// Sentences of similar length padded to a common length: ids (batch, time) with 0 at padding, optionally each
+/// token's character ids (batch, time, chars) with 0 at padding, and optionally tag indices (batch, time). Padding
+/// sits at the end of each row (and of each token's characters), as packed RNNs need.
 /// </summary>
 public sealed class PaddedBatch : IDisposable
 {
-    private PaddedBatch(int[] rows, int[] lengths, Tensor ids, Tensor? tags, Tensor? rareTokens)
+    private PaddedBatch(int[] rows, int[] lengths, Tensor ids, Tensor? chars, Tensor? tags, Tensor? rareTokens)
     {
         Rows = rows;
         Lengths = lengths;
         Ids = ids;
+        Chars = chars;
         Tags = tags;
         RareTokens = rareTokens;
     }
@@ -25,6 +27,10 @@ public sealed class PaddedBatch : IDisposable
 
     /// <summary>Token ids, (batch, time), int64.</summary>
     public Tensor Ids { get; }
+
+    /// <summary>Character ids of each token, (batch, time, chars), int64, 0 at padding (chars is the longest token's
+    /// length in the batch); null when built without characters.</summary>
+    public Tensor? Chars { get; }
 
     /// <summary>Tag indices, (batch, time), int64, 0 at padding; null when built without tags.</summary>
     public Tensor? Tags { get; }
@@ -39,21 +45,36 @@ public sealed class PaddedBatch : IDisposable
     /// Groups sentences into batches of at most <paramref name="batchSize"/>, sorted by length so that
     /// little padding is needed. Empty sentences are not allowed.
     /// </summary>
+    /// <param name="ids">Token ids of each sentence.</param>
+    /// <param name="tags">Tag indices of each sentence, or null.</param>
+    /// <param name="batchSize">Sentences per batch.</param>
+    /// <param name="isRare">Marks ids for <see cref="RareTokens"/>. Default none.</param>
+    /// <param name="chars">Character ids of each token of each sentence (each token at least one), or null. Default none.</param>
     public static List<PaddedBatch> Create(IReadOnlyList<int[]> ids, IReadOnlyList<int[]>? tags, int batchSize,
-        Func<int, bool>? isRare = null)
+        Func<int, bool>? isRare = null, IReadOnlyList<int[][]>? chars = null)
     {
         var order = Enumerable.Range(0, ids.Count).OrderBy(i => ids[i].Length).ToArray();
         var batches = new List<PaddedBatch>();
         for (int start = 0; start < order.Length; start += batchSize)
         {
             var rows = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
-            batches.Add(Pad(rows, ids, tags, isRare));
+            batches.Add(Pad(rows, ids, tags, isRare, chars));
         }
         return batches;
     }
 
-    private static PaddedBatch Pad(int[] rows, IReadOnlyList<int[]> ids, IReadOnlyList<int[]>? tags, Func<int, bool>? isRare)
+    /// <summary>One batch of the given sentences, in the given order.</summary>
+    /// <param name="rows">Indices of the sentences in the batch (at least one).</param>
+    /// <param name="ids">Token ids of each sentence.</param>
+    /// <param name="tags">Tag indices of each sentence, or null.</param>
+    /// <param name="isRare">Marks ids for <see cref="RareTokens"/>, or null.</param>
+    /// <param name="chars">Character ids of each token of each sentence, or null.</param>
+    public static PaddedBatch Pad(int[] rows, IReadOnlyList<int[]> ids, IReadOnlyList<int[]>? tags, Func<int, bool>? isRare,
+        IReadOnlyList<int[][]>? chars)
     {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(ids);
+        if (rows.Length == 0) throw new ArgumentException("A batch needs at least one sentence; received none.", nameof(rows));
         int time = Math.Max(1, rows.Max(r => ids[r].Length));
         var idData = new long[rows.Length * time];
         var tagData = tags is null ? null : new long[rows.Length * time];
@@ -77,13 +98,32 @@ public sealed class PaddedBatch : IDisposable
             rows,
             rows.Select(r => ids[r].Length).ToArray(),
             tensor(idData, [rows.Length, time]).DetachFromDisposeScope(),
+            chars is null ? null : PadChars(rows, chars, time),
             tagData is null ? null : tensor(tagData, [rows.Length, time]).DetachFromDisposeScope(),
             anyRare ? tensor(rareData!, [rows.Length, time]).DetachFromDisposeScope() : null);
+    }
+
+    private static Tensor PadChars(int[] rows, IReadOnlyList<int[][]> chars, int time)
+    {
+        int width = Math.Max(1, rows.SelectMany(r => chars[r]).Select(c => c.Length).DefaultIfEmpty(1).Max());
+        var data = new long[rows.Length * time * width];
+        for (int b = 0; b < rows.Length; b++)
+        {
+            var sentence = chars[rows[b]];
+            for (int t = 0; t < sentence.Length; t++)
+            {
+                var token = sentence[t];
+                long offset = ((long)b * time + t) * width;
+                for (int c = 0; c < token.Length; c++) data[offset + c] = token[c];
+            }
+        }
+        return tensor(data, [rows.Length, time, width]).DetachFromDisposeScope();
     }
 
     public void Dispose()
     {
         Ids.Dispose();
+        Chars?.Dispose();
         Tags?.Dispose();
         RareTokens?.Dispose();
     }

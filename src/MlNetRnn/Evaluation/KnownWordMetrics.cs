@@ -2,7 +2,9 @@ namespace MlNetRnn.Evaluation;
 
 /// <summary>
 /// Token accuracy split by whether the tagger knew the word: tokens in its vocabulary ("known") and tokens
-/// it maps to the out-of-vocabulary id ("unknown"). Ratios whose denominator is 0 are 0.
+/// it maps to the out-of-vocabulary id ("unknown"), as the network looks them up (for a model file,
+/// <c>SequenceTaggerModelFile.GetKnownWordTest</c> gives that test, lower-casing when the tagger does).
+/// Ratios whose denominator is 0 are 0.
 /// </summary>
 public sealed class KnownWordMetrics
 {
@@ -31,7 +33,7 @@ public sealed class KnownWordMetrics
     public double OutOfVocabularyRate { get; }
 
     /// <summary>Scores (tokens, gold, predicted) sentences; <paramref name="isKnown"/> says whether the tagger
-    /// knows a token. The sequence is enumerated once.</summary>
+    /// knows a token as written in the data (the test applies any normalisation the tagger applies). The sequence is enumerated once.</summary>
     /// <exception cref="ArgumentException">A sentence's three sequences differ in length (named by 0-based index).</exception>
     public static KnownWordMetrics Compute(
         IEnumerable<(IReadOnlyList<string> Tokens, IReadOnlyList<string> Gold, IReadOnlyList<string> Predicted)> sentences,

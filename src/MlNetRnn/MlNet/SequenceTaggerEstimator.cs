@@ -7,7 +7,7 @@ using MlNetRnn.Models;
 namespace MlNetRnn.MlNet;
 
 /// <summary>
-/// Trains a recurrent sequence tagger (Embedding → SimpleRNN → TimeDistributed(Dense softmax)) on a tokens
+/// Trains a recurrent sequence tagger (word embedding + optional character encoder → recurrent layers → TimeDistributed(Dense softmax); see <see cref="SequenceTaggerHyperParameters"/>) on a tokens
 /// column and a per-token label column, giving a <see cref="SequenceTaggerTransformer"/>.
 /// </summary>
 /// <remarks>

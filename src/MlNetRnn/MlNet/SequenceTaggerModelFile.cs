@@ -1,5 +1,9 @@
 using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Transforms;
 using MlNetRnn.Data;
+using MlNetRnn.Onnx;
+using MlNetRnn.Onnx.Proto;
 
 namespace MlNetRnn.MlNet;
 
@@ -33,7 +37,8 @@ public static class SequenceTaggerModelFile
     /// Loads a model file that holds at least one MlNetRnn sequence tagger. Before ML.NET reads anything, the
     /// file's size, its zip entries (sizes, CRC-32) and the blocks of ML.NET's binary data inside are checked
     /// within fixed bounds; then every tagger's payload is verified (format version, SHA-256 of the network
-    /// bytes from format version 2 on, sizes, finite weights) and decoded, so a damaged, crafted or
+    /// bytes from format version 2 on, sizes, finite weights, the stored architecture against the vocabularies and
+    /// tags) and decoded, so a damaged, crafted or
     /// newer-format file fails here, with a message naming the check, not on the first row.
     /// </summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
@@ -80,7 +85,9 @@ public static class SequenceTaggerModelFile
     }
 
     /// <summary>The vocabulary of the (first) sequence tagger in <paramref name="model"/> (a trained tagger or a
-    /// loaded chain), e.g. to tell known from unknown words when evaluating.</summary>
+    /// loaded chain): its tokens as the network stores them, lower-cased when it was trained with
+    /// <see cref="Models.SequenceTaggerHyperParameters.Lowercase"/>. To tell known from unknown words, use
+    /// <see cref="GetKnownWordTest"/>, which looks tokens up as the network does.</summary>
     /// <exception cref="ArgumentException">The model holds no MlNetRnn sequence tagger.</exception>
     public static Vocabulary GetVocabulary(ITransformer model)
     {
@@ -89,6 +96,107 @@ public static class SequenceTaggerModelFile
         if (networks.Count == 0)
             throw new ArgumentException("the model holds no MlNetRnn sequence tagger", nameof(model));
         return networks[0].Vocabulary;
+    }
+
+    /// <summary>Whether the (first) sequence tagger in <paramref name="model"/> knows a token: it is in the
+    /// vocabulary as the network looks it up (lower-cased when the tagger was trained with
+    /// <see cref="Models.SequenceTaggerHyperParameters.Lowercase"/>), e.g. to split accuracy into known and unknown
+    /// words (<see cref="Evaluation.KnownWordMetrics"/>).</summary>
+    /// <exception cref="ArgumentException">The model holds no MlNetRnn sequence tagger.</exception>
+    public static Func<string, bool> GetKnownWordTest(ITransformer model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var networks = TaggerChain.ResolveNetworks(model);
+        if (networks.Count == 0)
+            throw new ArgumentException("the model holds no MlNetRnn sequence tagger", nameof(model));
+        return networks[0].IsKnownWord;
+    }
+
+    /// <summary>
+    /// Writes the (first) sequence tagger in <paramref name="model"/> (a fitted tagger or pipeline, or a model read
+    /// with <see cref="Load"/> or <c>mlContext.Model.Load</c>) as one self-contained ONNX file, atomically (an
+    /// existing file is replaced only by a complete one). Strings in, tags out; the contract is that of
+    /// <see cref="OnnxExporter.ExportTagger(string, Models.Model, IReadOnlyList{string}, bool, IReadOnlyList{string}, IReadOnlyDictionary{int, int}?, int, int, IReadOnlyDictionary{string, string}?, string)"/>:
+    /// inputs <c>tokens</c> string (batch, time) and, for a tagger with character features, <c>chars</c> int64
+    /// (batch, time, max chars); outputs <c>tags</c> string (batch, time) and <c>probabilities</c> float (batch, time,
+    /// tags). Metadata: <c>mlnetrnn.tags</c>, <c>mlnetrnn.lowercase</c>, <c>mlnetrnn.max_chars</c>,
+    /// <c>mlnetrnn.version</c>, <c>mlnetrnn.model_id</c>. Only the tagger is exported: transforms before or after it in
+    /// the pipeline are not.
+    /// </summary>
+    /// <param name="mlContext">The context (reads the tagger's payload out of a loaded model).</param>
+    /// <param name="model">A model holding an MlNetRnn sequence tagger.</param>
+    /// <param name="onnxPath">The .onnx file to create or replace.</param>
+    /// <exception cref="ArgumentException">The model holds no MlNetRnn sequence tagger.</exception>
+    /// <exception cref="InvalidDataException">The tagger's payload is damaged or of a newer format.</exception>
+    /// <exception cref="IOException"><paramref name="onnxPath"/> is a directory, its directory is missing, or the disk failed.</exception>
+    /// <exception cref="UnauthorizedAccessException">The directory is not writable.</exception>
+    public static void ExportOnnx(MLContext mlContext, ITransformer model, string onnxPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(onnxPath);
+        var onnx = BuildOnnx(mlContext, model);
+        SafeFile.WriteAtomically(onnxPath, stream => OnnxWriter.Write(onnx, stream));
+    }
+
+    /// <summary>Like <see cref="ExportOnnx(MLContext, ITransformer, string)"/>, to a stream (left open).</summary>
+    /// <param name="mlContext">The context.</param>
+    /// <param name="model">A model holding an MlNetRnn sequence tagger.</param>
+    /// <param name="onnx">Where the file's bytes go; nothing is written when the model is refused.</param>
+    public static void ExportOnnx(MLContext mlContext, ITransformer model, Stream onnx)
+    {
+        ArgumentNullException.ThrowIfNull(onnx);
+        OnnxWriter.Write(BuildOnnx(mlContext, model), onnx);
+    }
+
+    private static OnnxModel BuildOnnx(MLContext mlContext, ITransformer model)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(model);
+        var networks = TaggerChain.ResolveNetworks(model);
+        if (networks.Count == 0)
+        {
+            throw new ArgumentException(
+                $"Only an MlNetRnn sequence tagger can be exported to ONNX; the model ({model.GetType().Name}) holds none.", nameof(model));
+        }
+        return OnnxExporter.BuildTagger(networks[0], FirstModelId(mlContext, model) ?? "unknown");
+    }
+
+    // The model id of the first tagger, found in the same order as TaggerChain.ResolveNetworks finds networks.
+    // TODO(lead): TaggerChain could return the ids with the networks; this walk and ReadModelId repeat its own.
+    private static string? FirstModelId(MLContext mlContext, ITransformer model)
+    {
+        if (model is SequenceTaggerTransformer tagger) return tagger.ModelId;
+        if (model is not IEnumerable<ITransformer> chain) return null;
+        ITransformer? previous = null;
+        foreach (var element in chain)
+        {
+            var id = element is CustomMappingTransformer<SequenceTaggerMappingInput, SequenceTaggerMappingOutput>
+                     && previous is ValueMappingTransformer valueMapping
+                ? ReadModelId(mlContext, valueMapping)
+                : FirstModelId(mlContext, element);
+            if (id is not null) return id;
+            previous = element;
+        }
+        return null;
+    }
+
+    private sealed class KeyRow
+    {
+        [ColumnName(TaggerContract.KeyColumn)]
+        public string Key { get; set; } = TaggerContract.ModelKey;
+    }
+
+    // The chain's ValueMapping maps the constant key to the payload, whose header holds the model id.
+    private static string? ReadModelId(MLContext mlContext, ValueMappingTransformer valueMapping)
+    {
+        var mapped = valueMapping.Transform(mlContext.Data.LoadFromEnumerable([new KeyRow()]));
+        var column = mapped.Schema.GetColumnOrNull(TaggerContract.PayloadColumn);
+        if (column is null) return null;
+        using var cursor = mapped.GetRowCursor([column.Value]);
+        var getter = cursor.GetGetter<ReadOnlyMemory<char>>(column.Value);
+        if (!cursor.MoveNext()) return null;
+        ReadOnlyMemory<char> payload = default;
+        getter(ref payload);
+        return TaggerPayload.ReadHeader(payload.Span).ModelId;
     }
 
     private static string Shorten(string message)

@@ -1,4 +1,3 @@
-using System.Globalization;
 using MlNetRnn.Models;
 
 namespace MlNetRnn.MlNet;
@@ -32,9 +31,10 @@ public sealed class SequenceTaggerModelParameters
     /// <summary>Total scalar weights of the network.</summary>
     public long ParameterCount => _network.Model.CountParams();
 
-    /// <summary>The network in Keras terms, e.g.
-    /// <c>Embedding(5002, 64, mask_zero=True) → SimpleRNN(128, return_sequences=True) → TimeDistributed(Dense(17, softmax))</c>.</summary>
-    public string Architecture => string.Create(CultureInfo.InvariantCulture,
-        $"Embedding({VocabularySize}, {_network.HyperParameters.EmbeddingSize}, mask_zero=True) → " +
-        $"SimpleRNN({_network.HyperParameters.Units}, return_sequences=True) → TimeDistributed(Dense({TagNames.Count}, softmax))");
+    /// <summary>The network's architecture as Keras describes it (<c>model.to_json()</c>): every layer's config and
+    /// how the layers connect. <c>Model.FromJson</c> rebuilds it (without the weights).</summary>
+    public string Architecture => _network.Model.ToJson();
+
+    /// <summary>The Keras summary table of the network: layers, output shapes, parameter counts.</summary>
+    public string Summary => _network.Model.Summary();
 }

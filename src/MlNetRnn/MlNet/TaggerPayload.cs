@@ -10,6 +10,9 @@ namespace MlNetRnn.MlNet;
 /// Version 2: <c>MlNetRnn.SequenceTagger.Payload|2|&lt;model id&gt;|&lt;SHA-256 of the network bytes, 64 hex
 /// digits&gt;|&lt;base64 of SequenceTaggerNetwork.Save&gt;</c>. Version 1 (still read) has no checksum field.
 /// </summary>
+/// <remarks>The framing says nothing about the network inside, which carries its own format version
+/// (<see cref="SequenceTaggerNetwork.FormatVersion"/>: 1 for the first SimpleRNN tagger, 2 for any architecture), so
+/// a new network format does not change this one: a library too old for the network names the network's version.</remarks>
 internal static class TaggerPayload
 {
     /// <summary>Magic prefix (includes the first separator).</summary>

@@ -16,9 +16,8 @@ internal sealed class TrainingProgress : IDisposable
     private readonly bool _hasValidation;
     private readonly Action<EpochReport>? _onEpoch;
     private readonly CancellationToken _cancellationToken;
-    private int _lastEpoch;
-    private int _bestEpoch;
-    private double _bestAccuracy = double.NegativeInfinity;
+    private readonly Dictionary<int, double> _accuracies = [];
+    private EpochReport? _last;
 
     public TrainingProgress(
         IChannelProvider host, SequenceTaggerHyperParameters hyperParameters, bool hasValidation,
@@ -46,23 +45,20 @@ internal sealed class TrainingProgress : IDisposable
     {
         string validation = report.DevAccuracy is { } accuracy ? Invariant($", validation accuracy {accuracy:F4}") : "";
         Info(Invariant($"epoch {report.Epoch}/{report.Epochs}: loss {report.Loss:F4}{validation}, {report.Elapsed.TotalSeconds:F1} s"));
-        _lastEpoch = report.Epoch;
-        // The same rule as the network's early stopping: the first epoch with the highest accuracy.
-        if (report.DevAccuracy is { } a && a > _bestAccuracy)
-        {
-            _bestAccuracy = a;
-            _bestEpoch = report.Epoch;
-        }
+        _last = report;
+        if (report.DevAccuracy is { } a) _accuracies[report.Epoch] = a;
         _onEpoch?.Invoke(report);
         _cancellationToken.ThrowIfCancellationRequested();
     }
 
+    /// <summary>Logs the epoch the network kept, as its last report says.</summary>
     public void Finish()
     {
-        if (KeepsBestEpoch && _bestEpoch > 0)
-            Info(Invariant($"kept epoch {_bestEpoch} of {_lastEpoch} trained: best validation accuracy {_bestAccuracy:F4} (early stopping, patience {_hyperParameters.EarlyStoppingPatience})"));
+        if (_last is not { } last) return;
+        if (KeepsBestEpoch && _accuracies.TryGetValue(last.KeptEpoch, out double accuracy))
+            Info(Invariant($"kept epoch {last.KeptEpoch} of {last.Epoch} trained: best validation accuracy {accuracy:F4} (early stopping, patience {_hyperParameters.EarlyStoppingPatience})"));
         else
-            Info(Invariant($"kept epoch {_lastEpoch} of {_lastEpoch} trained (the last)"));
+            Info(Invariant($"kept epoch {last.KeptEpoch} of {last.Epoch} trained (the last)"));
     }
 
     public void Dispose() => _channel.Dispose();

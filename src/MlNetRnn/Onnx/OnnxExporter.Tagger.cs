@@ -16,8 +16,10 @@ public static partial class OnnxExporter
     /// </summary>
     /// <remarks>
     /// <para>Inputs: <c>tokens</c> string (batch, time), right-padded with <c>""</c>; and, only when the network reads
-    /// characters, <c>chars</c> int64 (batch, time, <paramref name="maxChars"/>): each token's first
-    /// <paramref name="maxChars"/> Unicode code points, padded with 0 (a padding token has only zeros).</para>
+    /// characters, <c>chars</c> int64 (batch, time, <paramref name="maxChars"/>): each token's Unicode code points (scalar
+    /// values, of the token as written), cut as the native tagger cuts them: a token of more than <c>m</c> =
+    /// <paramref name="maxChars"/> keeps its first ⌈m/2⌉ and its last ⌊m/2⌋; then padded with 0 (a padding token has
+    /// only zeros). See <see cref="CharsRule"/>.</para>
     /// <para>Outputs: <c>tags</c> string (batch, time), <c>""</c> at padding; <c>probabilities</c> float32
     /// (batch, time, tags) in <paramref name="tags"/> order, zero at padding.</para>
     /// <para>Inside: tokens → StringNormalizer LOWER (when <paramref name="lowercase"/>) → LabelEncoder to ids
@@ -92,7 +94,7 @@ public static partial class OnnxExporter
             chars = builder.Reserve("chars");
             inputs.Add(new OnnxValueInfo(chars, OnnxDataType.Int64,
                 [OnnxDimension.Named("batch"), OnnxDimension.Named("time"), OnnxDimension.Fixed(maxChars)],
-                $"Each token's first {maxChars} Unicode code points, padded with 0."));
+                $"Each token's Unicode code points; {CharsRule(maxChars)}; padded with 0."));
         }
 
         var normalized = tokens;
@@ -146,11 +148,16 @@ public static partial class OnnxExporter
         };
         var doc =
             $"MlNetRnn {LibraryVersion} sequence tagger. Inputs: tokens string [batch, time], right-padded with \"\"" +
-            (chars is null ? "" : $"; chars int64 [batch, time, {maxChars}], each token's first {maxChars} Unicode code points, 0-padded") +
+            (chars is null ? "" : $"; chars int64 [batch, time, {maxChars}], each token's Unicode code points ({CharsRule(maxChars)}), 0-padded") +
             $". Outputs: tags string [batch, time] (\"\" at padding); probabilities float [batch, time, {tags.Count}]. " +
             $"Tokens are {(lowercase ? "lower-cased" : "not lower-cased")} before lookup. Tags in order: {entries["mlnetrnn.tags"]}.";
         return Assemble(builder, "mlnetrnn_tagger", inputs, outputs, doc, entries);
     }
+
+    /// <summary>How a token longer than <paramref name="maxChars"/> is cut for the <c>chars</c> input, in words (as the
+    /// native tagger's encoder cuts it: prefixes and suffixes both survive).</summary>
+    internal static string CharsRule(int maxChars) => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"a token of more than {maxChars} keeps its first {maxChars - maxChars / 2} and its last {maxChars / 2}");
 
     // Which network input reads word ids (per-sample (time)) and which reads character ids (per-sample (time, chars)).
     private static (int Word, int Char) TaggerInputs(Model network, bool hasChars, int maxChars)

@@ -93,6 +93,14 @@ public static class CliErrors
     private static string Describe(Exception e)
     {
         var message = MessageOf(e);
-        return e is CommandParseException or CommandRuntimeException ? Markup.Remove(message) : message;
+        if (e is not (CommandParseException or CommandRuntimeException)) return message;
+        try
+        {
+            return Markup.Remove(message);
+        }
+        catch (InvalidOperationException)
+        {
+            return message; // not markup after all (e.g. an interval "[0, 1)"): the text as it is
+        }
     }
 }

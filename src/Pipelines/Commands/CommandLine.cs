@@ -6,8 +6,8 @@ namespace MlNetRnn.Pipelines.Commands;
 
 /// <summary>
 /// Checks a command line before Spectre.Console.Cli binds it, so that every mistake is named the same way:
-/// an unknown command or option (with the closest valid one), a value that is not a number (naming the
-/// option), a missing value, a stray argument. Spectre's own parsing is lenient about unknown options, which
+/// an unknown command or option (with the closest valid one), a value that is not a number or not one of
+/// the choices (naming the option), a missing value, a stray argument. Spectre's own parsing is lenient about unknown options, which
 /// would otherwise be ignored.
 /// </summary>
 public static class CommandLine
@@ -55,7 +55,8 @@ public static class CommandLine
         }
     }
 
-    /// <summary>The value <paramref name="text"/> of option <paramref name="name"/> as a whole number.</summary>
+    /// <summary>The value <paramref name="text"/> of option <paramref name="name"/>: a whole number, a number, or one of
+    /// an enum's names (any case), as the option's type asks.</summary>
     private static void CheckValue(string name, string text, Type type)
     {
         if (type == typeof(int) && !int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out _))
@@ -64,6 +65,8 @@ public static class CommandLine
                 : $"{name}: '{Quote(text)}' is not a whole number");
         if (type == typeof(double) && !IsNumber(text))
             throw new UsageException($"{name}: '{Quote(text)}' is not a number");
+        if (type.IsEnum && !Enum.GetNames(type).Contains(text, StringComparer.OrdinalIgnoreCase))
+            throw new UsageException($"{name}: '{Quote(text)}' is not one of {string.Join(", ", Enum.GetNames(type).Select(n => n.ToLowerInvariant()))}");
     }
 
     private static bool IsNumber(string text) =>

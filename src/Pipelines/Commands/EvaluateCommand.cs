@@ -35,10 +35,10 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         var mlContext = new MLContext();
         var model = SequenceTaggerModelFile.Load(mlContext, settings.Model, out _);
         var data = settings.Load(mlContext, settings.Data, "--data");
-        var vocabulary = SequenceTaggerModelFile.GetVocabulary(model);
+        var isKnown = SequenceTaggerModelFile.GetKnownWordTest(model);
         var rows = ReadScored(model.Transform(data));
         var metrics = SequenceTaggingMetrics.Compute(rows.Select(r => (r.Gold, r.Predicted)));
-        var known = KnownWordMetrics.Compute(rows, token => vocabulary.IdOf(token) != Vocabulary.OutOfVocabularyId);
+        var known = KnownWordMetrics.Compute(rows, isKnown);
         if (settings.Json)
             Console.WriteLine(JsonSerializer.Serialize(ToJson(metrics, known)));
         else

@@ -37,15 +37,47 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [DefaultValue(32)]
         public int BatchSize { get; init; } = 32;
 
+        [CommandOption("--cell <CELL>")]
+        [Description("Recurrent cell: simple, lstm or gru.")]
+        [LibraryDefault(nameof(SequenceTaggerOptions.Cell))]
+        public TaggerCell Cell { get; init; }
+
+        [CommandOption("--layers <N>")]
+        [Description("Stacked recurrent layers.")]
+        [LibraryDefault(nameof(SequenceTaggerOptions.Layers))]
+        public int Layers { get; init; }
+
+        [CommandOption("--unidirectional")]
+        [Description("Read each sentence left to right only (default: both ways, outputs concatenated).")]
+        public bool Unidirectional { get; init; }
+
         [CommandOption("--units <N>")]
-        [Description("SimpleRNN units.")]
+        [Description("Units of each recurrent layer (per direction).")]
         [DefaultValue(128)]
         public int Units { get; init; } = 128;
 
         [CommandOption("--embedding <N>")]
-        [Description("Embedding width.")]
+        [Description("Word embedding width.")]
         [DefaultValue(64)]
         public int Embedding { get; init; } = 64;
+
+        [CommandOption("--embeddings <FILE>")]
+        [Description("Pretrained word vectors (word2vec, GloVe or fastText .vec text) of --embedding dimensions; their words join the vocabulary.")]
+        public string? Embeddings { get; init; }
+
+        [CommandOption("--lowercase")]
+        [Description("Look words up lower-cased (characters keep their case).")]
+        public bool Lowercase { get; init; }
+
+        [CommandOption("--char-features <KIND>")]
+        [Description("Character encoder next to the word embedding: none, cnn or bilstm.")]
+        [LibraryDefault(nameof(SequenceTaggerOptions.CharFeatures))]
+        public CharFeatureKind CharFeatures { get; init; }
+
+        [CommandOption("--dropout <X>")]
+        [Description("Dropout rate after the embeddings and after each recurrent layer, in [[0, 1).")]
+        [LibraryDefault(nameof(SequenceTaggerOptions.Dropout))]
+        public double Dropout { get; init; }
 
         [CommandOption("--learning-rate <X>")]
         [Description("Adam learning rate.")]
@@ -76,11 +108,11 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             // One source of truth: the library's checks, under the CLI's option names.
             try
             {
-                Options(this, _ => { }).Validate(name => OptionNames.TryGetValue(name, out var option) ? option : name);
+                Options(this, _ => { }).Validate(OptionName);
             }
             catch (ArgumentException e)
             {
-                return ValidationResult.Error(CliErrors.MessageOf(e));
+                return ValidationResult.Error(Markup.Escape(CliErrors.MessageOf(e))); // Spectre reads it as markup: "[0, 1)" stays text
             }
             return base.Validate();
         }
@@ -89,25 +121,34 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         {
             [nameof(SequenceTaggerOptions.Epochs)] = "--epochs",
             [nameof(SequenceTaggerOptions.BatchSize)] = "--batch-size",
+            [nameof(SequenceTaggerOptions.Cell)] = "--cell",
+            [nameof(SequenceTaggerOptions.Layers)] = "--layers",
             [nameof(SequenceTaggerOptions.Units)] = "--units",
+            [nameof(SequenceTaggerOptions.CharFeatures)] = "--char-features",
+            [nameof(SequenceTaggerOptions.Dropout)] = "--dropout",
             [nameof(SequenceTaggerOptions.EmbeddingSize)] = "--embedding",
             [nameof(SequenceTaggerOptions.LearningRate)] = "--learning-rate",
             [nameof(SequenceTaggerOptions.VocabularyMinCount)] = "--min-count",
             [nameof(SequenceTaggerOptions.EarlyStoppingPatience)] = "--patience",
         };
+
+        /// <summary>A library option's name as given on this command line (the option itself when it has no flag).</summary>
+        public static string OptionName(string property) => OptionNames.TryGetValue(property, out var option) ? option : property;
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         // Checked before training, so that a bad output path does not cost a training run.
         CliErrors.ForOption("--model", () => SequenceTaggerModelFile.CheckCanSave(settings.Model));
+        if (settings.Embeddings is { } vectors)
+            CliErrors.ForOption("--embeddings", () => SafeFile.CheckIsFile(vectors, "word vectors file"));
         var mlContext = new MLContext(settings.Seed);
         var train = settings.Load(mlContext, settings.Train, "--train");
         var dev = settings.Dev is null ? null : settings.Load(mlContext, settings.Dev, "--dev");
         using var log = settings.LogFile is null ? null : OpenLog(settings.LogFile);
         var reports = new List<EpochReport>();
         var clock = Stopwatch.StartNew();
-        var estimator = mlContext.SequenceTagging().Trainers.SimpleRnn(Options(settings, report =>
+        var estimator = mlContext.SequenceTagging().Trainers.Recurrent(Options(settings, report =>
         {
             reports.Add(report);
             var devAccuracy = report.DevAccuracy?.ToString("F4", CultureInfo.InvariantCulture);
@@ -117,7 +158,16 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 $"{report.Epoch},{report.Loss:R},{report.DevAccuracy?.ToString("R", CultureInfo.InvariantCulture) ?? ""},{report.Elapsed.TotalSeconds:F3}"));
             log?.Flush();
         }));
-        var model = dev is null ? estimator.Fit(train) : estimator.Fit(train, dev);
+        SequenceTaggerTransformer model;
+        try
+        {
+            model = dev is null ? estimator.Fit(train) : estimator.Fit(train, dev);
+        }
+        catch (ArgumentException e) when (settings.Embeddings is not null && e.Message.Contains(settings.Embeddings, StringComparison.Ordinal))
+        {
+            // The vectors' dimension is known only once the file is read: name the options as this command line does.
+            throw new UsageException($"--embeddings: {CliErrors.MessageOf(e).Replace(nameof(SequenceTaggerOptions.EmbeddingSize), Settings.OptionName(nameof(SequenceTaggerOptions.EmbeddingSize)), StringComparison.Ordinal)}");
+        }
         var trainingTime = clock.Elapsed;
         if (KeptEpoch(settings, reports) is { } kept)
         {
@@ -169,8 +219,15 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     {
         Epochs = settings.Epochs,
         BatchSize = settings.BatchSize,
+        Cell = settings.Cell,
+        Layers = settings.Layers,
+        Bidirectional = !settings.Unidirectional,
         Units = settings.Units,
         EmbeddingSize = settings.Embedding,
+        EmbeddingsFile = settings.Embeddings,
+        Lowercase = settings.Lowercase,
+        CharFeatures = settings.CharFeatures,
+        Dropout = settings.Dropout,
         LearningRate = settings.LearningRate,
         Seed = settings.Seed,
         VocabularyMinCount = settings.MinCount,

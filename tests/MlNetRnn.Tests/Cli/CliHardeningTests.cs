@@ -56,7 +56,7 @@ public sealed class CliHardeningTests
         AssertUserError(CliProcess.Run(null, "evaluate", "--model", _model, "--data", _sample, "--formt", "conllu"),
             "evaluate: unknown option '--formt' (did you mean '--format'?)");
         AssertUserError(CliProcess.Run(null, "trian"),
-            "unknown command 'trian' (did you mean 'train'?); commands: demo, train, evaluate, predict, bench");
+            "unknown command 'trian' (did you mean 'train'?); commands: demo, train, evaluate, predict, export, bench");
         AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "stray"),
             "train: unexpected argument 'stray' (options take the form --name value)");
         Assert.IsFalse(File.Exists(output));
@@ -240,12 +240,11 @@ public sealed class CliHardeningTests
 
         var ml = new MLContext();
         var model = SequenceTaggerModelFile.Load(ml, _model, out _);
-        var vocabulary = SequenceTaggerModelFile.GetVocabulary(model);
         var engine = ml.Model.CreatePredictionEngine<Sentence, MlNet.TaggedSentence>(model);
         var sentences = new CoNllUReader().Read(data).ToArray();
         var rows = sentences.Select(s => ((IReadOnlyList<string>)s.Tokens, (IReadOnlyList<string>)s.Tags,
             (IReadOnlyList<string>)engine.Predict(new Sentence { Tokens = s.Tokens }).PredictedTags!)).ToArray();
-        var known = KnownWordMetrics.Compute(rows, t => vocabulary.IdOf(t) != Vocabulary.OutOfVocabularyId);
+        var known = KnownWordMetrics.Compute(rows, SequenceTaggerModelFile.GetKnownWordTest(model));
         Assert.AreEqual(2, known.UnknownTokenCount);
         Assert.AreEqual(known.KnownAccuracy, root.GetProperty("known_accuracy").GetDouble(), 1e-12);
         Assert.AreEqual(known.UnknownAccuracy, root.GetProperty("unknown_accuracy").GetDouble(), 1e-12);

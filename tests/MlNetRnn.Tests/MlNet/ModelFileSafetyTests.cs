@@ -33,7 +33,8 @@ public sealed class ModelFileSafetyTests
         return (ml, ml.SequenceTagging().Trainers.SimpleRnn(options).Fit(data), data);
     }
 
-    /// <summary>Network bytes as <c>SequenceTaggerNetwork.Save</c> lays them out, with every field chosen by the test.
+    /// <summary>Network bytes of format version 1 (what <c>SequenceTaggerNetwork.Save</c> wrote before format 2, still
+    /// read; format 2 is crafted by <c>Tagging.PersistenceSafetyTests</c>), with every field chosen by the test.
     /// <paramref name="shapes"/> defaults to the shapes the sizes imply; values are 0.01 except <paramref name="poison"/>.</summary>
     internal static byte[] CraftNetwork(int embedding = 4, int units = 4, string[]? vocabulary = null, string[]? tags = null,
         long[][]? shapes = null, float? poison = null, int trailingBytes = 0, int? vocabularyCount = null, int? tagCount = null)
@@ -94,7 +95,7 @@ public sealed class ModelFileSafetyTests
 
     /// <summary>Runs <paramref name="load"/>, expects <see cref="InvalidDataException"/>, and checks that fewer than
     /// 64 MB were allocated on the managed heap meanwhile (the crafted sizes would need gigabytes).</summary>
-    private static InvalidDataException RefusedWithinMemory(Action load)
+    internal static InvalidDataException RefusedWithinMemory(Action load)
     {
         long before = GC.GetTotalAllocatedBytes(precise: true);
         var e = Assert.ThrowsExactly<InvalidDataException>(load);

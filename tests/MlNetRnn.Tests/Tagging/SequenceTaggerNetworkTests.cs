@@ -1,6 +1,6 @@
 using MlNetRnn.Models;
 
-namespace MlNetRnn.Tests.Models;
+namespace MlNetRnn.Tests.Tagging;
 
 [TestClass]
 public sealed class SequenceTaggerNetworkTests
@@ -21,9 +21,13 @@ public sealed class SequenceTaggerNetworkTests
         ["DET", "NOUN", "VERB", "ADV"],
     ];
 
+    /// <summary>The first tagger's architecture (Embedding → SimpleRNN → TimeDistributed(Dense)), small, the only one
+    /// a model file holds today; no early stopping or clipping unless a test turns them on.</summary>
     private static SequenceTaggerHyperParameters Small(int epochs = 60) => new()
     {
+        Cell = TaggerCell.Simple, Bidirectional = false, CharFeatures = CharFeatureKind.None, Dropout = 0,
         EmbeddingSize = 8, Units = 16, Epochs = epochs, BatchSize = 2, LearningRate = 0.05, Seed = 3,
+        EarlyStoppingPatience = 0, ClipNorm = 0,
     };
 
     [TestMethod]

@@ -1,16 +1,17 @@
 using System.Diagnostics;
-using System.Text;
 using MlNetRnn.Data;
 using MlNetRnn.Layers;
+using MlNetRnn.Tagging;
 using MlNetRnn.Training;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Models;
 
 /// <summary>
-/// A trained sequence tagger: vocabulary, tag set and the Keras model
-/// Embedding(maskZero) → SimpleRNN(returnSequences) → TimeDistributed(Dense(tags, softmax)).
-/// Sentences are padded per batch (grouped by length) and padding is masked out of the recurrence and the loss.
+/// A trained sequence tagger: word vocabulary, optional character vocabulary, tag set and the Keras model built from
+/// its <see cref="HyperParameters"/> (see <see cref="SequenceTaggerHyperParameters"/>): words (batch, time) [and
+/// characters (batch, time, chars)] → … → (batch, time, tags) probabilities. Sentences are padded per batch (grouped
+/// by length) and padding is masked out of the recurrence and the loss.
 /// </summary>
 public sealed partial class SequenceTaggerNetwork : IDisposable
 {
@@ -18,18 +19,29 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
 
     private readonly Vocabulary _vocabulary;
     private readonly string[] _tags;
-    private readonly Sequential _model;
+    private readonly Model _model;
+    private readonly TokenEncoder _encoder;
+    private readonly Embedding _wordEmbedding;
 
+    /// <summary>A network of the first format (version 1): <paramref name="hyperParameters"/>'s sizes with the
+    /// version-1 architecture, Embedding → SimpleRNN → TimeDistributed(Dense).</summary>
     private SequenceTaggerNetwork(Vocabulary vocabulary, string[] tags, SequenceTaggerHyperParameters hyperParameters)
+        : this(vocabulary, null, tags, hyperParameters.WithVersion1Architecture())
     {
+    }
+
+    private SequenceTaggerNetwork(Vocabulary vocabulary, Vocabulary? charVocabulary, string[] tags, SequenceTaggerHyperParameters hyperParameters)
+    {
+        if ((charVocabulary is null) != (hyperParameters.CharFeatures == CharFeatureKind.None))
+        {
+            throw new ArgumentException(
+                $"CharFeatures is {hyperParameters.CharFeatures}; a character vocabulary is needed exactly when it is not None.", nameof(charVocabulary));
+        }
         _vocabulary = vocabulary;
         _tags = tags;
         HyperParameters = hyperParameters;
-        _model = new Sequential(seed: hyperParameters.Seed);
-        _model.Add(new Embedding(vocabulary.Size, hyperParameters.EmbeddingSize, maskZero: true, inputShape: [-1]));
-        _model.Add(new SimpleRNN(hyperParameters.Units, returnSequences: true));
-        _model.Add(new TimeDistributed(new Dense(tags.Length, activation: "softmax")));
-        _model.Compile(new SparseCategoricalCrossentropy(), new Adam(hyperParameters.LearningRate));
+        _encoder = new TokenEncoder(vocabulary, charVocabulary, hyperParameters.Lowercase, hyperParameters.MaxCharsPerToken);
+        (_model, _wordEmbedding) = TaggerArchitecture.Build(hyperParameters, vocabulary.Size, charVocabulary?.Size ?? 0, tags.Length);
         // Inference mode from the start (a loaded network is never trained); training switches it on and off again.
         _model.FreezeForInference();
     }
@@ -37,24 +49,33 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
     /// <summary>Tag names in class-index order (ordinal sort of the training tags).</summary>
     public IReadOnlyList<string> TagNames => _tags;
 
-    /// <summary>Known tokens (id order).</summary>
+    /// <summary>Known words (id order), lower-cased when <see cref="SequenceTaggerHyperParameters.Lowercase"/>.</summary>
     public Vocabulary Vocabulary => _vocabulary;
+
+    /// <summary>Known characters (id order), or null without character features.</summary>
+    public Vocabulary? CharVocabulary => _encoder.Chars;
 
     /// <summary>The settings it was trained with.</summary>
     public SequenceTaggerHyperParameters HyperParameters { get; }
 
-    /// <summary>The underlying Keras model.</summary>
+    /// <summary>The underlying Keras model: inputs [words (batch, time)] or [words, chars (batch, time, chars)], int64
+    /// ids with 0 as padding; output (batch, time, tags).</summary>
     public Model Model => _model;
 
     /// <summary>Trains a tagger.</summary>
     /// <param name="tokens">Training sentences.</param>
     /// <param name="tags">One tag per token of each sentence.</param>
-    /// <param name="hyperParameters">Sizes and training settings.</param>
-    /// <param name="devTokens">Optional dev sentences, for <see cref="EpochReport.DevAccuracy"/>.</param>
-    /// <param name="devTags">Their tags.</param>
-    /// <param name="onEpoch">Called after each epoch.</param>
+    /// <param name="hyperParameters">Architecture, sizes and training settings.</param>
+    /// <param name="devTokens">Optional dev sentences, scored after each epoch (<see cref="EpochReport.DevAccuracy"/>) for
+    /// early stopping. Default none.</param>
+    /// <param name="devTags">Their tags. Default none.</param>
+    /// <param name="onEpoch">Called after each epoch. Default none.</param>
     /// <param name="cancellationToken">Checked between batches; cancelling throws <see cref="OperationCanceledException"/>. Default none.</param>
-    /// <exception cref="ArgumentException">No sentences; an empty sentence; a sentence whose tokens and tags differ in length (named by index).</exception>
+    /// <exception cref="ArgumentException">No sentences; an empty sentence; a sentence whose tokens and tags differ in
+    /// length (named by index); a hyper-parameter out of range; word vectors whose dimension is not
+    /// <see cref="SequenceTaggerHyperParameters.EmbeddingSize"/>.</exception>
+    /// <exception cref="InvalidDataException">A bad line in <see cref="SequenceTaggerHyperParameters.EmbeddingsFile"/> (file:line).</exception>
+    /// <exception cref="FileNotFoundException">The embeddings file does not exist.</exception>
     public static SequenceTaggerNetwork Train(
         IReadOnlyList<string[]> tokens, IReadOnlyList<string[]> tags, SequenceTaggerHyperParameters hyperParameters,
         IReadOnlyList<string[]>? devTokens = null, IReadOnlyList<string[]>? devTags = null,
@@ -72,12 +93,30 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
             CheckSentences(devTokens, devTags!, nameof(devTokens), nameof(devTags));
         }
 
-        var vocabulary = Vocabulary.Build(tokens, hyperParameters.VocabularyMinCount);
+        var hp = hyperParameters.CopyHyperParameters(hyperParameters.Seed);
+        string Key(string token) => hp.Lowercase ? token.ToLowerInvariant() : token;
+        var keys = tokens.Select(s => s.Select(Key).ToArray()).ToArray();
+        var vocabulary = Vocabulary.Build(keys, hp.VocabularyMinCount);
+        WordVectors? vectors = null;
+        if (hp.EmbeddingsFile is { } file)
+        {
+            vectors = WordVectors.Read(file, SequenceTaggerHyperParameters.MaxLayerSize, Key);
+            if (vectors.Dimension != hp.EmbeddingSize)
+            {
+                throw new ArgumentException(
+                    $"The word vectors in '{file}' have {vectors.Dimension} dimensions; EmbeddingSize is {hp.EmbeddingSize}. Set EmbeddingSize to {vectors.Dimension}.",
+                    nameof(hyperParameters));
+            }
+            var known = vocabulary.Tokens.ToHashSet(StringComparer.Ordinal);
+            vocabulary = Vocabulary.FromTokens(vocabulary.Tokens.Concat(vectors.Words.Where(w => !known.Contains(w))));
+        }
+        var charVocabulary = hp.CharFeatures == CharFeatureKind.None ? null : TokenEncoder.BuildCharVocabulary(tokens);
         var tagNames = tags.SelectMany(t => t).Distinct().Order(StringComparer.Ordinal).ToArray();
-        var network = new SequenceTaggerNetwork(vocabulary, tagNames, hyperParameters);
+        var network = new SequenceTaggerNetwork(vocabulary, charVocabulary, tagNames, hp);
         try
         {
-            network.Fit(tokens, tags, devTokens, devTags, onEpoch, cancellationToken);
+            if (vectors is not null) network.SetWordVectors(vectors);
+            network.Fit(tokens, keys, tags, devTokens, devTags, onEpoch, cancellationToken);
             return network;
         }
         catch
@@ -99,14 +138,15 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
         {
             results[i] = new SentenceTagging([], [], []);
         }
-        var ids = nonEmpty.Select(i => Encode(sentences[i])).ToArray();
+        var ids = nonEmpty.Select(i => _encoder.WordIds(sentences[i])).ToArray();
+        var chars = _encoder.Chars is null ? null : nonEmpty.Select(i => _encoder.CharIds(sentences[i])!).ToArray();
         int tagCount = _tags.Length;
-        foreach (var batch in PaddedBatch.Create(ids, null, PredictBatchSize))
+        foreach (var batch in PaddedBatch.Create(ids, null, PredictBatchSize, chars: chars))
         {
             using (batch)
             using (NewDisposeScope())
             {
-                var probabilities = _model.Infer(batch.Ids).contiguous();
+                var probabilities = Infer(batch).contiguous();
                 var data = probabilities.data<float>().ToArray();
                 long time = probabilities.shape[1];
                 for (int b = 0; b < batch.Rows.Length; b++)
@@ -135,70 +175,69 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
 
     public void Dispose() => _model.Dispose();
 
-    private void Fit(IReadOnlyList<string[]> tokens, IReadOnlyList<string[]> tags,
+    // The caller has frozen the model for inference (no module state is touched here, so concurrent calls are safe).
+    private Tensor Infer(PaddedBatch batch)
+    {
+        using var noGrad = no_grad();
+        Tensor[] inputs = batch.Chars is { } chars ? [batch.Ids, chars] : [batch.Ids];
+        return _model.Forward(_model.PrepareInputs(inputs)).Outputs[0];
+    }
+
+    // Rows of the word embedding for the words the vectors file has; the others keep their initial values.
+    private void SetWordVectors(WordVectors vectors)
+    {
+        using var scope = NewDisposeScope();
+        var weight = _wordEmbedding.Weights[0];
+        var rows = weight.Read();
+        int dimension = vectors.Dimension;
+        var values = rows.data<float>().ToArray();
+        for (int i = 0; i < _vocabulary.Tokens.Count; i++)
+        {
+            var vector = vectors[_vocabulary.Tokens[i]];
+            if (!vector.IsEmpty) vector.CopyTo(values.AsSpan((i + 2) * dimension, dimension));
+        }
+        weight.Assign(tensor(values, rows.shape), $"{_wordEmbedding.Name}/{weight.Name}");
+    }
+
+    private void Fit(IReadOnlyList<string[]> tokens, IReadOnlyList<string[]> keys, IReadOnlyList<string[]> tags,
         IReadOnlyList<string[]>? devTokens, IReadOnlyList<string[]>? devTags, Action<EpochReport>? onEpoch,
         CancellationToken cancellationToken)
     {
         var hp = HyperParameters;
         var tagIndex = _tags.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i, StringComparer.Ordinal);
-        var ids = tokens.Select(Encode).ToArray();
+        var ids = tokens.Select(_encoder.WordIds).ToArray();
+        var chars = _encoder.Chars is null ? null : tokens.Select(s => _encoder.CharIds(s)!).ToArray();
         var labels = tags.Select(s => s.Select(t => tagIndex[t]).ToArray()).ToArray();
-        var counts = Vocabulary.CountTokens(tokens);
-        var rareIds = counts.Where(c => c.Value == 1).Select(c => _vocabulary.IdOf(c.Key))
+        var rareIds = Vocabulary.CountTokens(keys).Where(c => c.Value == 1).Select(c => _vocabulary.IdOf(c.Key))
             .Where(id => id != Vocabulary.OutOfVocabularyId).ToHashSet();
-        var batches = PaddedBatch.Create(ids, labels, hp.BatchSize, hp.RareTokenDropout > 0 ? rareIds.Contains : null);
         try
         {
-            using var source = new TrainingBatches(batches, hp.Seed, hp.RareTokenDropout);
+            using var source = new TaggerBatches(ids, chars, labels, hp.BatchSize, hp.Seed, hp.RareTokenDropout, rareIds);
             var callbacks = new List<Callback>();
+            EarlyStopping? early = null;
             if (devTokens is not null)
             {
                 callbacks.Add(new DevAccuracy(this, devTokens, devTags!));
                 if (hp.EarlyStoppingPatience > 0)
                 {
-                    callbacks.Add(new EarlyStopping("val_accuracy", patience: hp.EarlyStoppingPatience, mode: "max", restoreBestWeights: true));
+                    early = new EarlyStopping("val_accuracy", patience: hp.EarlyStoppingPatience, mode: "max", restoreBestWeights: true);
+                    callbacks.Add(early);
                 }
+            }
+            if (hp.LearningRateDecay < 1)
+            {
+                callbacks.Add(new LearningRateScheduler((epoch, _) => hp.LearningRate * Math.Pow(hp.LearningRateDecay, epoch)));
             }
             if (onEpoch is not null)
             {
-                callbacks.Add(new EpochReporter(onEpoch, hp.Epochs));
+                callbacks.Add(new EpochReporter(onEpoch, hp.Epochs, early));
             }
             _model.Fit(source, hp.Epochs, verbose: 0, callbacks: callbacks, cancellationToken: cancellationToken);
         }
         finally
         {
-            foreach (var batch in batches) batch.Dispose();
             _model.FreezeForInference();
         }
-    }
-
-    /// <summary>Length-grouped batches in a new seeded order each epoch; tokens seen once in training are replaced by the
-    /// out-of-vocabulary id with probability <c>dropout</c> at each step. Each batch's loss counts by its real tokens.</summary>
-    private sealed class TrainingBatches(IReadOnlyList<PaddedBatch> batches, int seed, double dropout) : IBatchSource, IDisposable
-    {
-        private readonly Random _shuffler = new(seed);
-        private readonly Generator _dropout = new((ulong)seed);
-
-        public int? BatchesPerEpoch => batches.Count;
-
-        public IEnumerable<Batch> GetBatches(int epoch)
-        {
-            var order = Enumerable.Range(0, batches.Count).ToArray();
-            _shuffler.Shuffle(order);
-            foreach (int b in order)
-            {
-                var batch = batches[b];
-                var x = batch.Ids;
-                if (batch.RareTokens is { } rare)
-                {
-                    var drop = rare.logical_and(rand(rare.shape, generator: _dropout).lt(dropout));
-                    x = x.masked_fill(drop, Vocabulary.OutOfVocabularyId);
-                }
-                yield return new Batch([x], batch.Tags!, count: batch.TokenCount);
-            }
-        }
-
-        public void Dispose() => _dropout.Dispose();
     }
 
     /// <summary>Token accuracy on the dev sentences after each epoch, logged as <c>val_accuracy</c>.</summary>
@@ -211,8 +250,9 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
         }
     }
 
-    /// <summary>Turns each epoch's logs into an <see cref="EpochReport"/> (1-based epoch, time since training began).</summary>
-    private sealed class EpochReporter(Action<EpochReport> onEpoch, int epochs) : Callback
+    /// <summary>Turns each epoch's logs into an <see cref="EpochReport"/> (1-based epoch, time since training began,
+    /// the epoch early stopping would keep).</summary>
+    private sealed class EpochReporter(Action<EpochReport> onEpoch, int epochs, EarlyStopping? early) : Callback
     {
         private readonly Stopwatch _clock = new();
 
@@ -220,7 +260,10 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
 
         public override void OnEpochEnd(int epoch, IDictionary<string, double> logs) =>
             onEpoch(new EpochReport(epoch + 1, epochs, logs["loss"],
-                logs.TryGetValue("val_accuracy", out double accuracy) ? accuracy : null, _clock.Elapsed));
+                logs.TryGetValue("val_accuracy", out double accuracy) ? accuracy : null, _clock.Elapsed)
+            {
+                KeptEpoch = early is null ? epoch + 1 : early.BestEpoch + 1,
+            });
     }
 
     private double Accuracy(IReadOnlyList<string[]> tokens, IReadOnlyList<string[]> tags)
@@ -237,8 +280,6 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
         }
         return total == 0 ? 0 : (double)correct / total;
     }
-
-    private int[] Encode(string[] sentence) => sentence.Select(_vocabulary.IdOf).ToArray();
 
     private static void CheckSentences(IReadOnlyList<string[]> tokens, IReadOnlyList<string[]> tags, string tokensName, string tagsName)
     {
@@ -265,6 +306,4 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
             }
         }
     }
-
-
 }

@@ -1,0 +1,48 @@
+using System.Text;
+using MlNetRnn.Data;
+
+namespace MlNetRnn.Tagging;
+
+/// <summary>
+/// Turns a sentence's tokens into the tagger's inputs: word ids (from the token, lower-cased when asked) and, with a
+/// character vocabulary, each token's character ids (from the token as written, cut to at most
+/// <c>maxChars</c>: the first half and the last half, so prefixes and suffixes both survive).
+/// </summary>
+internal sealed class TokenEncoder(Vocabulary words, Vocabulary? chars, bool lowercase, int maxChars)
+{
+    public Vocabulary Words => words;
+
+    public Vocabulary? Chars => chars;
+
+    /// <summary>The form a token takes in the word vocabulary.</summary>
+    public string WordKey(string token) => lowercase ? token.ToLowerInvariant() : token;
+
+    /// <summary>Word ids of a sentence; unknown words get <see cref="Vocabulary.OutOfVocabularyId"/>.</summary>
+    public int[] WordIds(string[] sentence)
+    {
+        var ids = new int[sentence.Length];
+        for (int i = 0; i < ids.Length; i++) ids[i] = words.IdOf(WordKey(sentence[i]));
+        return ids;
+    }
+
+    /// <summary>Character ids of each token of a sentence (each at most <c>maxChars</c>); null without a character vocabulary.</summary>
+    public int[][]? CharIds(string[] sentence)
+    {
+        if (chars is null) return null;
+        var ids = new int[sentence.Length][];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            var all = Characters(sentence[i]).Select(chars.IdOf).ToArray();
+            ids[i] = all.Length <= maxChars ? all : [.. all[..(maxChars - maxChars / 2)], .. all[^(maxChars / 2)..]];
+        }
+        return ids;
+    }
+
+    /// <summary>A token's characters as the character vocabulary counts them: Unicode scalar values (a surrogate
+    /// pair is one character).</summary>
+    public static IEnumerable<string> Characters(string token) => token.EnumerateRunes().Select(r => r.ToString());
+
+    /// <summary>The character vocabulary of training sentences: every character seen, most frequent first.</summary>
+    public static Vocabulary BuildCharVocabulary(IEnumerable<string[]> sentences) =>
+        Vocabulary.Build(sentences.SelectMany(s => s).Select(t => (IReadOnlyList<string>)Characters(t).ToArray()), minCount: 1);
+}
