@@ -37,7 +37,7 @@ public sealed class TaggerOptionsTests
     [TestMethod]
     public void Version1Architecture_IsRecognisedAndForced()
     {
-        Assert.IsFalse(new SequenceTaggerHyperParameters().IsVersion1Architecture, "the defaults are the BiLSTM tagger");
+        Assert.IsFalse(TaggerArchitectureTests.CharCnnBiLstm().IsVersion1Architecture);
         var hp = new SequenceTaggerHyperParameters { Units = 7, EmbeddingSize = 5, Seed = 4 }.WithVersion1Architecture();
         Assert.IsTrue(hp.IsVersion1Architecture);
         Assert.AreEqual((7, 5, 4), (hp.Units, hp.EmbeddingSize, hp.Seed));
