@@ -38,11 +38,11 @@ public sealed class SequenceTaggingTrainers
     /// <param name="labelColumnName">Training-only tags column, one per token (vector of text or of key). Default <c>"Tags"</c>.</param>
     /// <param name="tokensColumnName">Tokens column (vector of text). Default <c>"Tokens"</c>.</param>
     /// <param name="predictedLabelColumnName">Output column of predicted tags. Default <c>"PredictedTags"</c>.</param>
-    /// <param name="epochs">Training epochs. Default 20.</param>
-    /// <param name="units">SimpleRNN units (per direction). Default 150.</param>
-    /// <param name="embeddingSize">Word embedding width. Default 100.</param>
-    /// <param name="batchSize">Sentences per batch. Default 32.</param>
-    /// <param name="learningRate">Adam learning rate. Default 0.002.</param>
+    /// <param name="epochs">Training epochs. Default: <see cref="SequenceTaggerHyperParameters.Epochs"/>'s.</param>
+    /// <param name="units">SimpleRNN units (per direction). Default: <see cref="SequenceTaggerHyperParameters.Units"/>'s.</param>
+    /// <param name="embeddingSize">Word embedding width. Default: <see cref="SequenceTaggerHyperParameters.EmbeddingSize"/>'s.</param>
+    /// <param name="batchSize">Sentences per batch. Default: <see cref="SequenceTaggerHyperParameters.BatchSize"/>'s.</param>
+    /// <param name="learningRate">Adam learning rate. Default: <see cref="SequenceTaggerHyperParameters.LearningRate"/>'s.</param>
     /// <exception cref="ArgumentException">A setting is out of range.</exception>
     public SequenceTaggerEstimator SimpleRnn(
         string labelColumnName = "Tags",

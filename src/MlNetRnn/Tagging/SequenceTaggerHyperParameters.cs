@@ -13,9 +13,9 @@ public class SequenceTaggerHyperParameters
     // Defaults, shared with the catalog's simple overload (default arguments must be constants).
     internal const int DefaultEmbeddingSize = 100;
     internal const int DefaultUnits = 150;
-    internal const int DefaultEpochs = 20;
-    internal const int DefaultBatchSize = 32;
-    internal const double DefaultLearningRate = 2e-3;
+    internal const int DefaultEpochs = 8;
+    internal const int DefaultBatchSize = 64;
+    internal const double DefaultLearningRate = 3e-3;
 
     /// <summary>Largest <see cref="EmbeddingSize"/> and <see cref="Units"/>: beyond it libtorch's allocations
     /// (units² recurrent weights, times four with gradients and Adam's moments) fail or abort the process.</summary>
@@ -55,8 +55,8 @@ public class SequenceTaggerHyperParameters
     /// <summary>Character embedding width, 1 to <see cref="MaxLayerSize"/>. Default 30.</summary>
     public int CharEmbeddingSize { get; set; } = 30;
 
-    /// <summary>Filters of the character CNN (its output width per token), 1 to <see cref="MaxLayerSize"/>. Default 50.</summary>
-    public int CharFilters { get; set; } = 50;
+    /// <summary>Filters of the character CNN (its output width per token), 1 to <see cref="MaxLayerSize"/>. Default 100.</summary>
+    public int CharFilters { get; set; } = 100;
 
     /// <summary>Window of the character CNN, in characters, 1 to <see cref="MaxCharKernelSize"/>. Default 3.</summary>
     public int CharKernelSize { get; set; } = 3;
@@ -71,30 +71,30 @@ public class SequenceTaggerHyperParameters
     /// <summary>Dropout rate after the embeddings and after each recurrent layer (training only), in [0, 1). Default 0.33.</summary>
     public double Dropout { get; set; } = 0.33;
 
-    /// <summary>Whether word ids come from lower-cased tokens (the character encoder still sees the original case). Default false.</summary>
-    public bool Lowercase { get; set; }
+    /// <summary>Whether word ids come from lower-cased tokens (the character encoder still sees the original case). Default true.</summary>
+    public bool Lowercase { get; set; } = true;
 
     /// <summary>Optional pretrained word vectors: a word2vec/GloVe/fastText <c>.vec</c> text file (see
     /// <see cref="WordVectors"/>) of <see cref="EmbeddingSize"/> dimensions. Its words extend the vocabulary and its
     /// vectors start their embedding rows. Default null: none.</summary>
     public string? EmbeddingsFile { get; set; }
 
-    /// <summary>Training epochs, at least 1. With dev data and <see cref="EarlyStoppingPatience"/>, the most it trains. Default 20.</summary>
+    /// <summary>Training epochs, at least 1. With dev data and <see cref="EarlyStoppingPatience"/>, the most it trains. Default 8.</summary>
     public int Epochs { get; set; } = DefaultEpochs;
 
-    /// <summary>Sentences per batch, 1 to <see cref="MaxBatchSize"/>. Default 32.</summary>
+    /// <summary>Sentences per batch, 1 to <see cref="MaxBatchSize"/>. Default 64.</summary>
     public int BatchSize { get; set; } = DefaultBatchSize;
 
-    /// <summary>Adam learning rate, a positive finite number. Default 0.002.</summary>
+    /// <summary>Adam learning rate, a positive finite number. Default 0.003.</summary>
     public double LearningRate { get; set; } = DefaultLearningRate;
 
     /// <summary>The learning rate is multiplied by this after every epoch (Keras <c>LearningRateScheduler</c>); in (0, 1],
-    /// 1 keeps it constant. Default 1.</summary>
-    public double LearningRateDecay { get; set; } = 1;
+    /// 1 keeps it constant. Default 0.8.</summary>
+    public double LearningRateDecay { get; set; } = 0.8;
 
     /// <summary>Largest norm of each weight's gradient (Keras <c>clipnorm</c>); a positive finite number, or 0 for no
-    /// clipping. Default 5.</summary>
-    public double ClipNorm { get; set; } = 5;
+    /// clipping. Default 0.</summary>
+    public double ClipNorm { get; set; }
 
     /// <summary>Seed of the network: initial weights, shuffling and token dropout. Default 0. The ML.NET
     /// estimator sets it from <c>SequenceTaggerOptions.Seed</c> or, when that is unset, from the
@@ -114,9 +114,9 @@ public class SequenceTaggerHyperParameters
     /// <summary>
     /// With dev data: stop after this many epochs without a better dev accuracy, and keep the weights of the
     /// best epoch (Keras <c>EarlyStopping(monitor="val_accuracy", patience, restore_best_weights=True)</c>).
-    /// At least 0; 0 turns it off (train every epoch and keep the last weights). Default 3.
+    /// At least 0; 0 turns it off (train every epoch and keep the last weights). Default 2.
     /// </summary>
-    public int EarlyStoppingPatience { get; set; } = 3;
+    public int EarlyStoppingPatience { get; set; } = 2;
 
     /// <summary>Checks every value, naming the first that is out of range, what it received and what is allowed.</summary>
     /// <param name="displayName">Maps a property name (e.g. <c>"Units"</c>) to the name the caller knows it by

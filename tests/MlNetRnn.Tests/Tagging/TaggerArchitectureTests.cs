@@ -51,10 +51,17 @@ public sealed class TaggerArchitectureTests
         }
     }
 
-    [TestMethod]
-    public void Defaults_AreWordsAndCharCnn_Dropout_BiLstm_Dropout_Softmax()
+    /// <summary>The character-CNN BiLSTM tagger, spelled out (the defaults, see <see cref="TaggerOptionsTests"/>).</summary>
+    internal static SequenceTaggerHyperParameters CharCnnBiLstm() => new()
     {
-        var hp = new SequenceTaggerHyperParameters { Seed = 1 };
+        Cell = TaggerCell.Lstm, Bidirectional = true, Layers = 1, EmbeddingSize = 100, Units = 150, CharFeatures = CharFeatureKind.Cnn,
+        CharEmbeddingSize = 30, CharFilters = 100, CharKernelSize = 3, Dropout = 0.33, Lowercase = true, Seed = 1,
+    };
+
+    [TestMethod]
+    public void CharCnnBiLstm_IsWordsAndCharCnn_Dropout_BiLstm_Dropout_Softmax()
+    {
+        var hp = CharCnnBiLstm();
         var (model, _) = TaggerArchitecture.Build(hp, wordCount: 50, charCount: 20, tagCount: 5);
         using (model)
         {
@@ -71,7 +78,6 @@ public sealed class TaggerArchitectureTests
                 "dropout_1 Dropout 0",
                 $"time_distributed TimeDistributed(Dense) {2 * u * 5 + 5}",
             }, Describe(model));
-            Assert.AreEqual((TaggerCell.Lstm, true, CharFeatureKind.Cnn, 1), (hp.Cell, hp.Bidirectional, hp.CharFeatures, hp.Layers));
             CollectionAssert.AreEqual(new[] { "words", "chars" }, model.Inputs.Select(i => i.Name).ToArray());
             CollectionAssert.AreEqual(new long[] { -1, -1 }, model.InputShapes[1]);
             CollectionAssert.AreEqual(new long[] { -1, 5 }, model.OutputShapes[0]);

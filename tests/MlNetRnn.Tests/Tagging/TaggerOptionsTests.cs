@@ -35,9 +35,25 @@ public sealed class TaggerOptionsTests
     }
 
     [TestMethod]
+    public void Defaults_AreTheConfigurationChosenOnEwtDev()
+    {
+        var hp = new SequenceTaggerHyperParameters();
+        Assert.AreEqual((TaggerCell.Lstm, true, 1, 100, 150), (hp.Cell, hp.Bidirectional, hp.Layers, hp.EmbeddingSize, hp.Units));
+        Assert.AreEqual((CharFeatureKind.Cnn, 30, 100, 3, 50, 20), (hp.CharFeatures, hp.CharEmbeddingSize, hp.CharFilters, hp.CharKernelSize, hp.CharUnits, hp.MaxCharsPerToken));
+        Assert.AreEqual((0.33, true, (string?)null), (hp.Dropout, hp.Lowercase, hp.EmbeddingsFile));
+        Assert.AreEqual((8, 64, 3e-3, 0.8, 0.0, 2), (hp.Epochs, hp.BatchSize, hp.LearningRate, hp.LearningRateDecay, hp.ClipNorm, hp.EarlyStoppingPatience));
+        Assert.AreEqual((1, 0.25, 0), (hp.VocabularyMinCount, hp.RareTokenDropout, hp.Seed));
+        var chosen = TaggerArchitectureTests.CharCnnBiLstm();
+        foreach (var property in typeof(SequenceTaggerHyperParameters).GetProperties().Where(p => p.CanWrite && p.Name is not (nameof(hp.Seed) or nameof(hp.Epochs) or nameof(hp.BatchSize) or nameof(hp.LearningRate) or nameof(hp.LearningRateDecay) or nameof(hp.ClipNorm) or nameof(hp.EarlyStoppingPatience))))
+        {
+            Assert.AreEqual(property.GetValue(hp), property.GetValue(chosen), $"{property.Name}: the tests' spelled-out tagger is the default architecture");
+        }
+    }
+
+    [TestMethod]
     public void Version1Architecture_IsRecognisedAndForced()
     {
-        Assert.IsFalse(new SequenceTaggerHyperParameters().IsVersion1Architecture, "the defaults are the BiLSTM tagger");
+        Assert.IsFalse(TaggerArchitectureTests.CharCnnBiLstm().IsVersion1Architecture);
         var hp = new SequenceTaggerHyperParameters { Units = 7, EmbeddingSize = 5, Seed = 4 }.WithVersion1Architecture();
         Assert.IsTrue(hp.IsVersion1Architecture);
         Assert.AreEqual((7, 5, 4), (hp.Units, hp.EmbeddingSize, hp.Seed));
