@@ -239,7 +239,7 @@ public sealed class SequenceTaggerConventionTests
 
             var parameters = ml.SequenceTagging().GetModelParameters(loaded);
             CollectionAssert.AreEqual(new[] { "O", "S", "V" }, parameters.TagNames.ToArray());
-            CollectionAssert.AreEquivalent(new[] { "Jane", "John", "loves" }, parameters.Vocabulary.ToArray());
+            CollectionAssert.AreEquivalent(new[] { "jane", "john", "loves" }, parameters.Vocabulary.ToArray(), "lower-cased words, the default");
             Assert.AreEqual(5, parameters.VocabularySize, "3 tokens + padding + out-of-vocabulary");
             var hp = parameters.HyperParameters;
             Assert.AreEqual((8, 16, 80, 2, 0.05, 1), (hp.EmbeddingSize, hp.Units, hp.Epochs, hp.BatchSize, hp.LearningRate, hp.Seed));
