@@ -29,13 +29,13 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
         [CommandOption("--epochs <N>")]
         [Description("Training epochs.")]
-        [DefaultValue(10)]
-        public int Epochs { get; init; } = 10;
+        [LibraryDefault(nameof(SequenceTaggerOptions.Epochs))]
+        public int Epochs { get; init; }
 
         [CommandOption("--batch-size <N>")]
         [Description("Sentences per batch.")]
-        [DefaultValue(32)]
-        public int BatchSize { get; init; } = 32;
+        [LibraryDefault(nameof(SequenceTaggerOptions.BatchSize))]
+        public int BatchSize { get; init; }
 
         [CommandOption("--cell <CELL>")]
         [Description("Recurrent cell: simple, lstm or gru.")]
@@ -53,21 +53,21 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
         [CommandOption("--units <N>")]
         [Description("Units of each recurrent layer (per direction).")]
-        [DefaultValue(128)]
-        public int Units { get; init; } = 128;
+        [LibraryDefault(nameof(SequenceTaggerOptions.Units))]
+        public int Units { get; init; }
 
         [CommandOption("--embedding <N>")]
         [Description("Word embedding width.")]
-        [DefaultValue(64)]
-        public int Embedding { get; init; } = 64;
+        [LibraryDefault(nameof(SequenceTaggerOptions.EmbeddingSize))]
+        public int Embedding { get; init; }
 
         [CommandOption("--embeddings <FILE>")]
         [Description("Pretrained word vectors (word2vec, GloVe or fastText .vec text) of --embedding dimensions; their words join the vocabulary.")]
         public string? Embeddings { get; init; }
 
-        [CommandOption("--lowercase")]
-        [Description("Look words up lower-cased (characters keep their case).")]
-        public bool Lowercase { get; init; }
+        [CommandOption("--no-lowercase")]
+        [Description("Look words up as written (default: lower-cased; characters always keep their case).")]
+        public bool NoLowercase { get; init; }
 
         [CommandOption("--char-features <KIND>")]
         [Description("Character encoder next to the word embedding: none, cnn or bilstm.")]
@@ -81,8 +81,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
         [CommandOption("--learning-rate <X>")]
         [Description("Adam learning rate.")]
-        [DefaultValue(0.001)]
-        public double LearningRate { get; init; } = 0.001;
+        [LibraryDefault(nameof(SequenceTaggerOptions.LearningRate))]
+        public double LearningRate { get; init; }
 
         [CommandOption("--seed <N>")]
         [Description("Seed for initial weights and shuffling.")]
@@ -91,12 +91,12 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
         [CommandOption("--min-count <N>")]
         [Description("Tokens seen fewer times become out-of-vocabulary (1 keeps every token).")]
-        [DefaultValue(1)]
-        public int MinCount { get; init; } = 1;
+        [LibraryDefault(nameof(SequenceTaggerOptions.VocabularyMinCount))]
+        public int MinCount { get; init; }
 
         [CommandOption("--patience <N>")]
         [Description("With --dev: stop after N epochs without a better dev accuracy and keep the best epoch's weights (0: off).")]
-        [DefaultValue(0)]
+        [LibraryDefault(nameof(SequenceTaggerOptions.EarlyStoppingPatience))]
         public int Patience { get; init; }
 
         [CommandOption("--log-file <CSV>")]
@@ -225,7 +225,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         Units = settings.Units,
         EmbeddingSize = settings.Embedding,
         EmbeddingsFile = settings.Embeddings,
-        Lowercase = settings.Lowercase,
+        Lowercase = !settings.NoLowercase,
         CharFeatures = settings.CharFeatures,
         Dropout = settings.Dropout,
         LearningRate = settings.LearningRate,

@@ -76,7 +76,7 @@ public sealed class CliArchitectureTests
         var model = PathOf("flags.zip");
         var result = CliProcess.Run(null, "train", "--train", _sample, "--model", model, "--epochs", "1", "--seed", "1",
             "--cell", "gru", "--unidirectional", "--char-features", "none", "--layers", "2", "--dropout", "0.1",
-            "--lowercase", "--units", "4", "--embedding", "4", "--embeddings", vectors);
+            "--units", "4", "--embedding", "4", "--embeddings", vectors);
         Assert.AreEqual(0, result.ExitCode, result.ToString());
 
         var ml = new MLContext();
@@ -87,6 +87,14 @@ public sealed class CliArchitectureTests
             (hp.Cell, hp.Bidirectional, hp.CharFeatures, hp.Layers, hp.Dropout, hp.Lowercase, hp.Units, hp.EmbeddingSize, hp.EmbeddingsFile));
         CollectionAssert.Contains(parameters.Vocabulary.ToArray(), "zorblax", "the vectors' words join the vocabulary");
         Assert.IsFalse(parameters.Vocabulary.Contains("John"), "the vocabulary is lower-cased");
+
+        var cased = PathOf("cased.zip");
+        var casedRun = CliProcess.Run(null, "train", "--train", _sample, "--model", cased, "--epochs", "1", "--seed", "1",
+            "--char-features", "none", "--units", "4", "--embedding", "4", "--no-lowercase");
+        Assert.AreEqual(0, casedRun.ExitCode, casedRun.ToString());
+        var casedParameters = ml.SequenceTagging().GetModelParameters(SequenceTaggerModelFile.Load(ml, cased, out _));
+        Assert.IsFalse(casedParameters.HyperParameters.Lowercase);
+        CollectionAssert.Contains(casedParameters.Vocabulary.ToArray(), "John", "--no-lowercase keeps words as written");
 
         // "John" is known as "john"; "Zorblax" as "zorblax" (from the vectors); "Frobs" is unknown.
         var data = PathOf("eval.conllu");
