@@ -224,6 +224,16 @@ public sealed class TaggerExportTests
     }
 
     [TestMethod]
+    public void FirstFormatModelFile_Exports()
+    {
+        var ml = new MLContext();
+        var loaded = SequenceTaggerModelFile.Load(ml, ModelFileV1FixtureTests.FixturePath, out _);
+        using var session = Session(Export(ml, loaded));
+        CollectionAssert.AreEqual(new[] { "tokens" }, session.InputNames.ToArray(), "the first tagger reads words only");
+        AssertMatchesNative(ml, loaded, session, Sentences);
+    }
+
+    [TestMethod]
     public void NotATagger_IsRefused_AndNothingIsWritten()
     {
         var ml = new MLContext(seed: 1);
