@@ -151,52 +151,13 @@ public static class SequenceTaggerModelFile
     {
         ArgumentNullException.ThrowIfNull(mlContext);
         ArgumentNullException.ThrowIfNull(model);
-        var networks = TaggerChain.ResolveNetworks(model);
-        if (networks.Count == 0)
+        var taggers = TaggerChain.ResolveTaggers(model);
+        if (taggers.Count == 0)
         {
             throw new ArgumentException(
                 $"Only an MlNetRnn sequence tagger can be exported to ONNX; the model ({model.GetType().Name}) holds none.", nameof(model));
         }
-        return OnnxExporter.BuildTagger(networks[0], FirstModelId(mlContext, model) ?? "unknown");
-    }
-
-    // The model id of the first tagger, found in the same order as TaggerChain.ResolveNetworks finds networks.
-    // TODO(lead): TaggerChain could return the ids with the networks; this walk and ReadModelId repeat its own.
-    private static string? FirstModelId(MLContext mlContext, ITransformer model)
-    {
-        if (model is SequenceTaggerTransformer tagger) return tagger.ModelId;
-        if (model is not IEnumerable<ITransformer> chain) return null;
-        ITransformer? previous = null;
-        foreach (var element in chain)
-        {
-            var id = element is CustomMappingTransformer<SequenceTaggerMappingInput, SequenceTaggerMappingOutput>
-                     && previous is ValueMappingTransformer valueMapping
-                ? ReadModelId(mlContext, valueMapping)
-                : FirstModelId(mlContext, element);
-            if (id is not null) return id;
-            previous = element;
-        }
-        return null;
-    }
-
-    private sealed class KeyRow
-    {
-        [ColumnName(TaggerContract.KeyColumn)]
-        public string Key { get; set; } = TaggerContract.ModelKey;
-    }
-
-    // The chain's ValueMapping maps the constant key to the payload, whose header holds the model id.
-    private static string? ReadModelId(MLContext mlContext, ValueMappingTransformer valueMapping)
-    {
-        var mapped = valueMapping.Transform(mlContext.Data.LoadFromEnumerable([new KeyRow()]));
-        var column = mapped.Schema.GetColumnOrNull(TaggerContract.PayloadColumn);
-        if (column is null) return null;
-        using var cursor = mapped.GetRowCursor([column.Value]);
-        var getter = cursor.GetGetter<ReadOnlyMemory<char>>(column.Value);
-        if (!cursor.MoveNext()) return null;
-        ReadOnlyMemory<char> payload = default;
-        getter(ref payload);
-        return TaggerPayload.ReadHeader(payload.Span).ModelId;
+        return OnnxExporter.BuildTagger(taggers[0].Network, taggers[0].ModelId);
     }
 
     private static string Shorten(string message)

@@ -35,27 +35,34 @@ internal static class TaggerChain
                 TaggerContract.TagsColumn, TaggerContract.ScoreColumn, TaggerContract.ProbabilitiesColumn));
     }
 
-    /// <summary>Networks resolved for a (loaded) model object, kept alive as long as that object.</summary>
-    private static readonly ConditionalWeakTable<ITransformer, IReadOnlyList<SequenceTaggerNetwork>> Resolved = new();
+    /// <summary>A tagger found in a model: its live network and the model id its payload carries.</summary>
+    public sealed record ResolvedTagger(SequenceTaggerNetwork Network, string ModelId);
+
+    /// <summary>Taggers resolved for a (loaded) model object, kept alive as long as that object.</summary>
+    private static readonly ConditionalWeakTable<ITransformer, IReadOnlyList<ResolvedTagger>> Resolved = new();
 
     /// <summary>Finds every tagger in a transformer (a <see cref="SequenceTaggerTransformer"/> or a chain as
     /// returned by <c>Model.Load</c>, nested chains included) and decodes its network (once per payload content).
     /// Throws <see cref="InvalidDataException"/> for a bad payload.</summary>
-    public static IReadOnlyList<SequenceTaggerNetwork> ResolveNetworks(ITransformer model)
+    public static IReadOnlyList<ResolvedTagger> ResolveTaggers(ITransformer model)
     {
         if (Resolved.TryGetValue(model, out var known)) return known;
-        var networks = new List<SequenceTaggerNetwork>();
-        Collect(model, networks);
-        IReadOnlyList<SequenceTaggerNetwork> result = networks.AsReadOnly();
+        var taggers = new List<ResolvedTagger>();
+        Collect(model, taggers);
+        IReadOnlyList<ResolvedTagger> result = taggers.AsReadOnly();
         Resolved.AddOrUpdate(model, result);
         return result;
     }
 
-    private static void Collect(ITransformer model, List<SequenceTaggerNetwork> networks)
+    /// <summary>The networks of <see cref="ResolveTaggers"/>, in the same order.</summary>
+    public static IReadOnlyList<SequenceTaggerNetwork> ResolveNetworks(ITransformer model) =>
+        ResolveTaggers(model).Select(t => t.Network).ToArray();
+
+    private static void Collect(ITransformer model, List<ResolvedTagger> taggers)
     {
         if (model is SequenceTaggerTransformer tagger)
         {
-            networks.Add(tagger.Network);
+            taggers.Add(new ResolvedTagger(tagger.Network, tagger.ModelId));
             return;
         }
         if (model is not IEnumerable<ITransformer> chain) return;
@@ -65,11 +72,12 @@ internal static class TaggerChain
             if (element is CustomMappingTransformer<SequenceTaggerMappingInput, SequenceTaggerMappingOutput>
                 && previous is ValueMappingTransformer valueMapping)
             {
-                networks.Add(TaggerNetworkCache.GetOrDecode(ReadPayload(valueMapping)));
+                var payload = ReadPayload(valueMapping);
+                taggers.Add(new ResolvedTagger(TaggerNetworkCache.GetOrDecode(payload), TaggerPayload.ReadHeader(payload).ModelId));
             }
             else
             {
-                Collect(element, networks);
+                Collect(element, taggers);
             }
             previous = element;
         }
