@@ -29,13 +29,6 @@ public sealed class CliArchitectureTests
 
     private static string PathOf(string name) => Path.Combine(_dir, name);
 
-    private static void AssertUserError(CliResult result, string expected)
-    {
-        Assert.AreEqual(2, result.ExitCode, result.ToString());
-        Assert.HasCount(1, result.ErrorLines, result.ToString());
-        Assert.AreEqual($"mlnetrnn: {expected}", result.ErrorLines[0], result.ToString());
-    }
-
     [TestMethod]
     public void GruCharBiLstmLowercase_SavedInProcess_PredictsTheSameInAnotherProcess()
     {
@@ -115,18 +108,18 @@ public sealed class CliArchitectureTests
     {
         var output = PathOf("never.zip");
         string[] Train(params string[] more) => ["train", "--train", _sample, "--model", output, "--epochs", "1", .. more];
-        AssertUserError(CliProcess.Run(null, Train("--cell", "transformer")), "--cell: 'transformer' is not one of simple, lstm, gru");
-        AssertUserError(CliProcess.Run(null, Train("--cell", "1")), "--cell: '1' is not one of simple, lstm, gru");
-        AssertUserError(CliProcess.Run(null, Train("--char-features", "cnns")), "--char-features: 'cnns' is not one of none, cnn, bilstm");
-        AssertUserError(CliProcess.Run(null, Train("--layers", "0")), "--layers must be positive; received 0.");
-        AssertUserError(CliProcess.Run(null, Train("--layers", "9")), "--layers must be at most 8; received 9.");
-        AssertUserError(CliProcess.Run(null, Train("--dropout", "1")), "--dropout must be in [0, 1); received 1.");
-        AssertUserError(CliProcess.Run(null, Train("--dropout", "high")), "--dropout: 'high' is not a number");
+        CliAssert.UserError(CliProcess.Run(null, Train("--cell", "transformer")), "--cell: 'transformer' is not one of simple, lstm, gru");
+        CliAssert.UserError(CliProcess.Run(null, Train("--cell", "1")), "--cell: '1' is not one of simple, lstm, gru");
+        CliAssert.UserError(CliProcess.Run(null, Train("--char-features", "cnns")), "--char-features: 'cnns' is not one of none, cnn, bilstm");
+        CliAssert.UserError(CliProcess.Run(null, Train("--layers", "0")), "--layers must be positive; received 0.");
+        CliAssert.UserError(CliProcess.Run(null, Train("--layers", "9")), "--layers must be at most 8; received 9.");
+        CliAssert.UserError(CliProcess.Run(null, Train("--dropout", "1")), "--dropout must be in [0, 1); received 1.");
+        CliAssert.UserError(CliProcess.Run(null, Train("--dropout", "high")), "--dropout: 'high' is not a number");
         var missing = PathOf("missing.vec");
-        AssertUserError(CliProcess.Run(null, Train("--embeddings", missing)), $"--embeddings {missing}: word vectors file not found");
+        CliAssert.UserError(CliProcess.Run(null, Train("--embeddings", missing)), $"--embeddings {missing}: word vectors file not found");
         var narrow = PathOf("narrow.vec");
         File.WriteAllLines(narrow, ["john 1 2 3"]);
-        AssertUserError(CliProcess.Run(null, Train("--embeddings", narrow, "--embedding", "4")),
+        CliAssert.UserError(CliProcess.Run(null, Train("--embeddings", narrow, "--embedding", "4")),
             $"--embeddings: The word vectors in '{narrow}' have 3 dimensions; --embedding is 4. Set --embedding to 3.");
         Assert.IsFalse(File.Exists(output));
     }

@@ -56,9 +56,7 @@ public sealed class CliExportTests
     private static void AssertUserError(string expected, string onnx, params string[] args)
     {
         var result = CliProcess.Run(null, args);
-        Assert.AreEqual(2, result.ExitCode, result.ToString());
-        Assert.HasCount(1, result.ErrorLines, result.ToString());
-        Assert.AreEqual($"mlnetrnn: {expected}", result.ErrorLines[0], result.ToString());
+        CliAssert.UserError(result, expected);
         Assert.IsFalse(File.Exists(onnx), result.ToString());
     }
 

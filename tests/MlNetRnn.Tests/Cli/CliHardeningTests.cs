@@ -33,31 +33,23 @@ public sealed class CliHardeningTests
 
     private static string PathOf(string name) => Path.Combine(_dir, name);
 
-    /// <summary>Exit code 2, nothing but <paramref name="expected"/> (after <c>mlnetrnn: </c>) on stderr.</summary>
-    private static void AssertUserError(CliResult result, string expected)
-    {
-        Assert.AreEqual(2, result.ExitCode, result.ToString());
-        Assert.HasCount(1, result.ErrorLines, result.ToString());
-        Assert.AreEqual($"mlnetrnn: {expected}", result.ErrorLines[0], result.ToString());
-    }
-
     [TestMethod]
     public void UnknownOptionsAndCommands_ExitTwo_NamingTheClosestValidOne()
     {
         var output = PathOf("never.zip");
-        AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "--epoch", "1"),
+        CliAssert.UserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "--epoch", "1"),
             "train: unknown option '--epoch' (did you mean '--epochs'?)");
-        AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "--dve", _sample),
+        CliAssert.UserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "--dve", _sample),
             "train: unknown option '--dve' (did you mean '--dev'?)");
-        AssertUserError(CliProcess.Run(null, "predict", "--model", _model, "--inptu", _sample),
+        CliAssert.UserError(CliProcess.Run(null, "predict", "--model", _model, "--inptu", _sample),
             "predict: unknown option '--inptu' (did you mean '--input'?)");
-        AssertUserError(CliProcess.Run(null, "evaluate", "--model", _model, "--data", _sample, "--jsn"),
+        CliAssert.UserError(CliProcess.Run(null, "evaluate", "--model", _model, "--data", _sample, "--jsn"),
             "evaluate: unknown option '--jsn' (did you mean '--json'?)");
-        AssertUserError(CliProcess.Run(null, "evaluate", "--model", _model, "--data", _sample, "--formt", "conllu"),
+        CliAssert.UserError(CliProcess.Run(null, "evaluate", "--model", _model, "--data", _sample, "--formt", "conllu"),
             "evaluate: unknown option '--formt' (did you mean '--format'?)");
-        AssertUserError(CliProcess.Run(null, "trian"),
+        CliAssert.UserError(CliProcess.Run(null, "trian"),
             "unknown command 'trian' (did you mean 'train'?); commands: demo, train, evaluate, predict, export, bench");
-        AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "stray"),
+        CliAssert.UserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "stray"),
             "train: unexpected argument 'stray' (options take the form --name value)");
         Assert.IsFalse(File.Exists(output));
     }
@@ -66,17 +58,17 @@ public sealed class CliHardeningTests
     public void BadValues_NameTheOption()
     {
         var output = PathOf("never.zip");
-        AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "--epochs", "abc"),
+        CliAssert.UserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "--epochs", "abc"),
             "--epochs: 'abc' is not a whole number");
-        AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "--learning-rate", "fast"),
+        CliAssert.UserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "--learning-rate", "fast"),
             "--learning-rate: 'fast' is not a number");
-        AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "--units", "1000000"),
+        CliAssert.UserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "--units", "1000000"),
             "--units must be at most 8192; received 1000000.");
-        AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "--embedding", "2000000000"),
+        CliAssert.UserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "--embedding", "2000000000"),
             "--embedding must be at most 8192; received 2000000000.");
-        AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "--epochs", "99999999999"),
+        CliAssert.UserError(CliProcess.Run(null, "train", "--train", _sample, "--model", output, "--epochs", "99999999999"),
             "--epochs: '99999999999' is too large");
-        AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model"), "--model: a value is missing");
+        CliAssert.UserError(CliProcess.Run(null, "train", "--train", _sample, "--model"), "--model: a value is missing");
         Assert.IsFalse(File.Exists(output));
     }
 
@@ -98,7 +90,7 @@ public sealed class CliHardeningTests
         Assert.AreEqual(0, result.ExitCode, result.ToString());
         var tags = new CoNllUReader().Read(_sample).SelectMany(s => s.Tags).Distinct().Count();
         StringAssert.Contains(result.StdOut, $", {tags} tags)");
-        AssertUserError(CliProcess.Run(null, "train", "--train", txt, "--model", model, "--format", "conll"),
+        CliAssert.UserError(CliProcess.Run(null, "train", "--train", txt, "--model", model, "--format", "conll"),
             $"--train {txt}: --format conll, but the content is CoNLL-U (10 tab-separated columns starting with a word ID); drop --format or use --format conllu");
     }
 
@@ -107,9 +99,9 @@ public sealed class CliHardeningTests
     {
         var empty = PathOf("empty.conllu");
         File.WriteAllText(empty, "# sent_id = 1\n# text = nothing\n\n");
-        AssertUserError(CliProcess.Run(null, "evaluate", "--model", _model, "--data", empty),
+        CliAssert.UserError(CliProcess.Run(null, "evaluate", "--model", _model, "--data", empty),
             $"--data {empty}: no sentences (the file is empty or holds only comments)");
-        AssertUserError(CliProcess.Run(null, "train", "--train", empty, "--model", PathOf("never.zip")),
+        CliAssert.UserError(CliProcess.Run(null, "train", "--train", empty, "--model", PathOf("never.zip")),
             $"--train {empty}: no sentences (the file is empty or holds only comments)");
     }
 
@@ -117,7 +109,7 @@ public sealed class CliHardeningTests
     public void ClosedStdin_EndsWithOneLine()
     {
         var result = CliProcess.RunShell($"\"$MLNETRNN\" predict --model '{_model}' <&-");
-        AssertUserError(result, "standard input is closed; give sentences on standard input or with --input");
+        CliAssert.UserError(result, "standard input is closed; give sentences on standard input or with --input");
     }
 
     [TestMethod]
@@ -136,7 +128,7 @@ public sealed class CliHardeningTests
     public void UnwritableOutput_IsOneLine()
     {
         var result = CliProcess.RunShell($"echo 'John reads' | \"$MLNETRNN\" predict --model '{_model}' > /dev/full");
-        AssertUserError(result, "cannot write to standard output: No space left on device");
+        CliAssert.UserError(result, "cannot write to standard output: No space left on device");
     }
 
     [TestMethod]
@@ -156,38 +148,38 @@ public sealed class CliHardeningTests
     [TestMethod]
     public void VeryLongLines_AreRefusedWithinBounds()
     {
-        AssertUserError(CliProcess.Run(string.Join(' ', Enumerable.Repeat("a", 2001)) + "\n", "predict", "--model", _model),
+        CliAssert.UserError(CliProcess.Run(string.Join(' ', Enumerable.Repeat("a", 2001)) + "\n", "predict", "--model", _model),
             "stdin:1: 2001 tokens, more than --max-tokens 1000; split the sentence or raise --max-tokens");
         var result = CliProcess.Run("John reads\n" + string.Join(' ', Enumerable.Repeat("a", 2001)) + "\n",
             "predict", "--model", _model, "--max-tokens", "3000");
         Assert.AreEqual(0, result.ExitCode, result.ToString());
-        AssertUserError(CliProcess.Run(new string('x', 5_000_000) + "\n", "predict", "--model", _model),
+        CliAssert.UserError(CliProcess.Run(new string('x', 5_000_000) + "\n", "predict", "--model", _model),
             "stdin:1: a line is longer than 1048576 characters");
     }
 
     [TestMethod]
     public void ClearAndRightMessages_ForPathsAndForeignModels()
     {
-        AssertUserError(CliProcess.Run(null, "predict", "--model", _dir), $"{_dir}: is a directory, not a model file");
-        AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model", "/"), "--model /: is a directory; expected a file name");
-        AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model", _dir), $"--model {_dir}: is a directory; expected a file name");
+        CliAssert.UserError(CliProcess.Run(null, "predict", "--model", _dir), $"{_dir}: is a directory, not a model file");
+        CliAssert.UserError(CliProcess.Run(null, "train", "--train", _sample, "--model", "/"), "--model /: is a directory; expected a file name");
+        CliAssert.UserError(CliProcess.Run(null, "train", "--train", _sample, "--model", _dir), $"--model {_dir}: is a directory; expected a file name");
         var missingDir = PathOf("no/such/model.zip");
-        AssertUserError(CliProcess.Run(null, "train", "--train", _sample, "--model", missingDir),
+        CliAssert.UserError(CliProcess.Run(null, "train", "--train", _sample, "--model", missingDir),
             $"--model {missingDir}: directory '{PathOf("no/such")}' does not exist");
-        AssertUserError(CliProcess.Run(null, "evaluate", "--model", _model, "--data", _dir), $"{_dir}: is a directory, not a data file");
-        AssertUserError(CliProcess.Run(null, "predict", "--model", _model, "--input", _dir), $"--input {_dir}: is a directory, not an input file");
+        CliAssert.UserError(CliProcess.Run(null, "evaluate", "--model", _model, "--data", _dir), $"{_dir}: is a directory, not a data file");
+        CliAssert.UserError(CliProcess.Run(null, "predict", "--model", _model, "--input", _dir), $"--input {_dir}: is a directory, not an input file");
 
         var ml = new MLContext();
         var data = ml.Data.LoadFromConllU(_sample);
         var foreign = PathOf("foreign.zip");
         ml.Model.Save(ml.Transforms.CopyColumns("X", "Tokens").Fit(data), data.Schema, foreign);
-        AssertUserError(CliProcess.Run("John\n", "predict", "--model", foreign),
+        CliAssert.UserError(CliProcess.Run("John\n", "predict", "--model", foreign),
             $"{foreign}: not an MlNetRnn tagger: an ML.NET model without an MlNetRnn sequence tagger");
 
         var longToken = PathOf("long-token.conll");
         File.WriteAllText(longToken, new string('x', 5_000_000) + "\n");
         var result = CliProcess.Run(null, "evaluate", "--model", _model, "--data", longToken);
-        AssertUserError(result, $"{longToken}:1: expected a token and a tag separated by whitespace, found only '{new string('x', 77)}… (5000000 characters)'");
+        CliAssert.UserError(result, $"{longToken}:1: expected a token and a tag separated by whitespace, found only '{new string('x', 77)}… (5000000 characters)'");
     }
 
     [TestMethod]
@@ -200,7 +192,7 @@ public sealed class CliHardeningTests
         var payload = ModelFileSafetyTests.Payload(
             ModelFileSafetyTests.CraftNetwork(embedding: 1 << 28, shapes: [[5, 4], [4, 4], [4, 4], [4], [4, 3], [3]]), "crafted");
         SequenceTaggerModelFile.Save(ml, new SequenceTaggerTransformer(ml, SvoData.Options(), tagger.Network, "crafted", payload, data), data.Schema, crafted);
-        AssertUserError(CliProcess.Run("John\n", "predict", "--model", crafted),
+        CliAssert.UserError(CliProcess.Run("John\n", "predict", "--model", crafted),
             $"{crafted}: MlNetRnn tagger payload of model crafted holds an unreadable network: The sequence tagger network declares embedding size 268435456; at most 8192 is read.");
     }
 

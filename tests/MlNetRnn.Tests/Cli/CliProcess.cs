@@ -11,6 +11,18 @@ internal sealed record CliResult(int ExitCode, string StdOut, string StdErr)
     public override string ToString() => $"exit {ExitCode}\nstdout:\n{StdOut}\nstderr:\n{StdErr}";
 }
 
+/// <summary>Assertions on command-line runs.</summary>
+internal static class CliAssert
+{
+    /// <summary>Exit code 2 and nothing but <paramref name="expected"/> (after <c>mlnetrnn: </c>) on stderr.</summary>
+    public static void UserError(CliResult result, string expected)
+    {
+        Assert.AreEqual(2, result.ExitCode, result.ToString());
+        Assert.HasCount(1, result.ErrorLines, result.ToString());
+        Assert.AreEqual($"mlnetrnn: {expected}", result.ErrorLines[0], result.ToString());
+    }
+}
+
 /// <summary>Runs the built <c>mlnetrnn</c> in a separate process, as a user would.</summary>
 internal static class CliProcess
 {
