@@ -117,7 +117,7 @@ public sealed class SequenceTaggerEstimator : IEstimator<SequenceTaggerTransform
         var hyperParameters = _options.CopyHyperParameters(seed);
         using var progress = new TrainingProgress(_host, hyperParameters, devTokens is not null, _options.OnEpoch, _options.CancellationToken);
         progress.Start(tokens.Count, devTokens?.Count ?? 0);
-        var network = SequenceTaggerNetwork.Train(tokens, tags, hyperParameters, devTokens, devTags, progress.OnEpoch, _options.CancellationToken);
+        var network = SequenceTaggerNetwork.Train(tokens, tags, hyperParameters, devTokens, devTags, progress.OnEpoch, _options.CancellationToken, _options.OnBatch);
         progress.Finish();
         return new SequenceTaggerTransformer(_mlContext, _options, network, input);
     }

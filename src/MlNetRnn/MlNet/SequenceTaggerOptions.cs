@@ -58,6 +58,10 @@ public class SequenceTaggerOptions : SequenceTaggerHyperParameters
     /// to <c>MLContext.Log</c>). Not persisted.</summary>
     public Action<EpochReport>? OnEpoch { get; set; }
 
+    /// <summary>Optional progress callback, called after every training batch with the epoch's running loss
+    /// (for progress bars; not logged). Default none. Not persisted.</summary>
+    public Action<BatchReport>? OnBatch { get; set; }
+
     /// <summary>Cancels training: checked between epochs (and between batches where the network supports
     /// it); cancelling makes <c>Fit</c> throw <see cref="OperationCanceledException"/> and no model is
     /// produced. Default: none. Not persisted.</summary>

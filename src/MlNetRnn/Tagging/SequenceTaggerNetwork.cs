@@ -71,6 +71,7 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
     /// <param name="devTags">Their tags. Default none.</param>
     /// <param name="onEpoch">Called after each epoch. Default none.</param>
     /// <param name="cancellationToken">Checked between batches; cancelling throws <see cref="OperationCanceledException"/>. Default none.</param>
+    /// <param name="onBatch">Called after each training batch (for progress bars). Default none.</param>
     /// <exception cref="ArgumentException">No sentences; an empty sentence; a sentence whose tokens and tags differ in
     /// length (named by index); a hyper-parameter out of range; word vectors whose dimension is not
     /// <see cref="SequenceTaggerHyperParameters.EmbeddingSize"/>.</exception>
@@ -79,7 +80,7 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
     public static SequenceTaggerNetwork Train(
         IReadOnlyList<string[]> tokens, IReadOnlyList<string[]> tags, SequenceTaggerHyperParameters hyperParameters,
         IReadOnlyList<string[]>? devTokens = null, IReadOnlyList<string[]>? devTags = null,
-        Action<EpochReport>? onEpoch = null, CancellationToken cancellationToken = default)
+        Action<EpochReport>? onEpoch = null, CancellationToken cancellationToken = default, Action<BatchReport>? onBatch = null)
     {
         ArgumentNullException.ThrowIfNull(hyperParameters);
         hyperParameters.Validate();
@@ -116,7 +117,7 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
         try
         {
             if (vectors is not null) network.SetWordVectors(vectors);
-            network.Fit(tokens, keys, tags, devTokens, devTags, onEpoch, cancellationToken);
+            network.Fit(tokens, keys, tags, devTokens, devTags, onEpoch, onBatch, cancellationToken);
             return network;
         }
         catch
@@ -201,7 +202,7 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
 
     private void Fit(IReadOnlyList<string[]> tokens, IReadOnlyList<string[]> keys, IReadOnlyList<string[]> tags,
         IReadOnlyList<string[]>? devTokens, IReadOnlyList<string[]>? devTags, Action<EpochReport>? onEpoch,
-        CancellationToken cancellationToken)
+        Action<BatchReport>? onBatch, CancellationToken cancellationToken)
     {
         var hp = HyperParameters;
         var tagIndex = _tags.Select((t, i) => (t, i)).ToDictionary(p => p.t, p => p.i, StringComparer.Ordinal);
@@ -231,6 +232,11 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
             if (onEpoch is not null)
             {
                 callbacks.Add(new EpochReporter(onEpoch, hp.Epochs, early));
+            }
+            if (onBatch is not null)
+            {
+                // TaggerBatches always knows its batch count.
+                callbacks.Add(new BatchReporter(onBatch, hp.Epochs, source.BatchesPerEpoch.GetValueOrDefault()));
             }
             _model.Fit(source, hp.Epochs, verbose: 0, callbacks: callbacks, cancellationToken: cancellationToken);
         }
@@ -264,6 +270,17 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
             {
                 KeptEpoch = early is null ? epoch + 1 : early.BestEpoch + 1,
             });
+    }
+
+    /// <summary>Turns each batch's running logs into a <see cref="BatchReport"/> (1-based epoch and batch).</summary>
+    private sealed class BatchReporter(Action<BatchReport> onBatch, int epochs, int batches) : Callback
+    {
+        private int _epoch;
+
+        public override void OnEpochBegin(int epoch, IDictionary<string, double> logs) => _epoch = epoch;
+
+        public override void OnTrainBatchEnd(int batch, IDictionary<string, double> logs) =>
+            onBatch(new BatchReport(_epoch + 1, epochs, batch + 1, batches, logs["loss"]));
     }
 
     private double Accuracy(IReadOnlyList<string[]> tokens, IReadOnlyList<string[]> tags)

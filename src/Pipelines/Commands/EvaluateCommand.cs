@@ -28,10 +28,15 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
         [Description("Print one JSON object instead of tables.")]
         public bool Json { get; init; }
 
+        [CommandOption("--plot <PNG>")]
+        [Description("Also write the confusion matrix as a PNG heat map (replaced atomically).")]
+        public string? Plot { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        if (settings.Plot is { } plot)
+            PlotFiles.CheckWritable(plot);
         var mlContext = new MLContext();
         var model = SequenceTaggerModelFile.Load(mlContext, settings.Model, out _);
         var data = settings.Load(mlContext, settings.Data, "--data");
@@ -43,6 +48,8 @@ public sealed class EvaluateCommand : Command<EvaluateCommand.Settings>
             Console.WriteLine(JsonSerializer.Serialize(ToJson(metrics, known)));
         else
             PrintTables(metrics, known);
+        if (settings.Plot is { } plotPath)
+            PlotFiles.WriteConfusionMatrix(plotPath, metrics.ConfusionMatrix);
         return 0;
     }
 

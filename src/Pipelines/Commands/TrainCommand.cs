@@ -103,6 +103,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Also write each epoch's figures (epoch,loss,dev_accuracy,elapsed_seconds) to this CSV file as they happen.")]
         public string? LogFile { get; init; }
 
+        [CommandOption("--plot <PNG>")]
+        [Description("Also write a PNG of the training loss and dev accuracy per epoch (replaced atomically).")]
+        public string? Plot { get; init; }
+
         public override ValidationResult Validate()
         {
             // One source of truth: the library's checks, under the CLI's option names.
@@ -142,14 +146,18 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         CliErrors.ForOption("--model", () => SequenceTaggerModelFile.CheckCanSave(settings.Model));
         if (settings.Embeddings is { } vectors)
             CliErrors.ForOption("--embeddings", () => SafeFile.CheckIsFile(vectors, "word vectors file"));
+        if (settings.Plot is { } plot)
+            PlotFiles.CheckWritable(plot);
         var mlContext = new MLContext(settings.Seed);
         var train = settings.Load(mlContext, settings.Train, "--train");
         var dev = settings.Dev is null ? null : settings.Load(mlContext, settings.Dev, "--dev");
         using var log = settings.LogFile is null ? null : OpenLog(settings.LogFile);
         var reports = new List<EpochReport>();
         var clock = Stopwatch.StartNew();
+        var progress = BatchProgressLine.ForStandardError();
         var estimator = mlContext.SequenceTagging().Trainers.Recurrent(Options(settings, report =>
         {
+            progress?.Clear();
             reports.Add(report);
             var devAccuracy = report.DevAccuracy?.ToString("F4", CultureInfo.InvariantCulture);
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -157,7 +165,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             log?.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{report.Epoch},{report.Loss:R},{report.DevAccuracy?.ToString("R", CultureInfo.InvariantCulture) ?? ""},{report.Elapsed.TotalSeconds:F3}"));
             log?.Flush();
-        }));
+        }, progress));
         SequenceTaggerTransformer model;
         try
         {
@@ -167,6 +175,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         {
             // The vectors' dimension is known only once the file is read: name the options as this command line does.
             throw new UsageException($"--embeddings: {CliErrors.MessageOf(e).Replace(nameof(SequenceTaggerOptions.EmbeddingSize), Settings.OptionName(nameof(SequenceTaggerOptions.EmbeddingSize)), StringComparison.Ordinal)}");
+        }
+        finally
+        {
+            progress?.Clear(); // a failure's message starts on a clean line
         }
         var trainingTime = clock.Elapsed;
         if (KeptEpoch(settings, reports) is { } kept)
@@ -182,6 +194,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         {
             throw new IOException($"--model {settings.Model}: the model could not be saved: {e.Message}", e);
         }
+        if (settings.Plot is { } plotPath)
+            PlotFiles.WriteTrainingCurves(plotPath, reports);
 
         var (sentences, tokens) = Count(mlContext, train);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -215,7 +229,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         }
     }
 
-    private static SequenceTaggerOptions Options(Settings settings, Action<EpochReport> onEpoch) => new()
+    private static SequenceTaggerOptions Options(Settings settings, Action<EpochReport> onEpoch, BatchProgressLine? progress = null) => new()
     {
         Epochs = settings.Epochs,
         BatchSize = settings.BatchSize,
@@ -233,6 +247,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         VocabularyMinCount = settings.MinCount,
         EarlyStoppingPatience = settings.Patience,
         OnEpoch = onEpoch,
+        OnBatch = progress is null ? null : progress.Update,
     };
 
     /// <summary>Sentences and tokens of the training data (re-read: the data view streams from the file).</summary>
