@@ -103,27 +103,4 @@ public sealed class CliPlotTests
         line.Clear();
         Assert.AreEqual(drawn + "\r" + new string(' ', length) + "\r", output.ToString(), "nothing left to erase");
     }
-
-    [TestMethod]
-    public void OnBatch_ReportsEveryBatchOfEveryEpoch_EndingAtTheEpochLoss()
-    {
-        var ml = new MLContext(seed: 1);
-        var data = ml.Data.LoadFromConllU(_sample);
-        var batches = new List<BatchReport>();
-        var epochs = new List<EpochReport>();
-        var options = new SequenceTaggerOptions
-        {
-            Epochs = 2, BatchSize = 16, Units = 4, EmbeddingSize = 4, CharFeatures = CharFeatureKind.None, Seed = 1,
-            OnBatch = batches.Add, OnEpoch = epochs.Add,
-        };
-        ml.SequenceTagging().Trainers.Recurrent(options).Fit(data);
-        // 41 sentences in batches of 16: 3 batches per epoch.
-        var expected = new[] { (1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (2, 3) };
-        CollectionAssert.AreEqual(expected, batches.Select(b => (b.Epoch, b.Batch)).ToArray());
-        Assert.IsTrue(batches.All(b => b is { Epochs: 2, Batches: 3 }), string.Join(", ", batches));
-        // The running loss after an epoch's last batch is that epoch's loss.
-        Assert.HasCount(2, epochs);
-        Assert.AreEqual(epochs[0].Loss, batches[2].Loss);
-        Assert.AreEqual(epochs[1].Loss, batches[5].Loss);
-    }
 }

@@ -1,8 +1,10 @@
 using System.Globalization;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
+using MlNetRnn.Data;
 using MlNetRnn.MlNet;
 using MlNetRnn.Models;
+using MlNetRnn.Tests.Data;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Tests.MlNet;
@@ -273,5 +275,28 @@ public sealed class SequenceTaggerConventionTests
         var tagged = engine.Predict(new Sentence { Tokens = ["John", "loves", "Jane"] });
         CollectionAssert.AreEqual(SvoData.Expected, tagged.PredictedTags);
         Assert.HasCount(9, tagged.Probabilities);
+    }
+
+    [TestMethod]
+    public void OnBatch_ReportsEveryBatchOfEveryEpoch_EndingAtTheEpochLoss()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromConllU(DataPaths.RepoDataset("sample.conllu"));
+        var batches = new List<BatchReport>();
+        var epochs = new List<EpochReport>();
+        var options = new SequenceTaggerOptions
+        {
+            Epochs = 2, BatchSize = 16, Units = 4, EmbeddingSize = 4, CharFeatures = CharFeatureKind.None, Seed = 1,
+            OnBatch = batches.Add, OnEpoch = epochs.Add,
+        };
+        ml.SequenceTagging().Trainers.Recurrent(options).Fit(data);
+        // 41 sentences in batches of 16: 3 batches per epoch.
+        var expected = new[] { (1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (2, 3) };
+        CollectionAssert.AreEqual(expected, batches.Select(b => (b.Epoch, b.Batch)).ToArray());
+        Assert.IsTrue(batches.All(b => b is { Epochs: 2, Batches: 3 }), string.Join(", ", batches));
+        // The running loss after an epoch's last batch is that epoch's loss.
+        Assert.HasCount(2, epochs);
+        Assert.AreEqual(epochs[0].Loss, batches[2].Loss);
+        Assert.AreEqual(epochs[1].Loss, batches[5].Loss);
     }
 }
