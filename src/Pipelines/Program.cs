@@ -5,20 +5,20 @@ using Spectre.Console.Cli;
 // Touch the library first: its module initializer configures libtorch's OpenMP runtime before it loads.
 MlNetRnn.Utils.EnsureNativeSettings();
 
-// `bench serve` is its own small app: the command-line check knows one command word, so the sub-command's options are
-// checked as those of a command named "serve" (messages read "serve: …"), and help shows "mlnetrnn bench serve".
+// `bench serve` is its own small app whose one command is named "bench serve": the command-line check knows one
+// command word, so the two words are passed as that one (messages then read "bench serve: …").
 if (args is ["bench", "serve", ..])
 {
     var serve = new CommandApp();
     serve.Configure(config =>
     {
-        config.SetApplicationName("mlnetrnn bench");
+        config.SetApplicationName("mlnetrnn");
         config.SetApplicationVersion(Version());
-        config.AddCommand<BenchServeCommand>("serve")
+        config.AddCommand<BenchServeCommand>("bench serve")
             .WithDescription("Time a saved tagger serving a file's sentences: Transform over all of them, then a PredictionEngine one at a time.")
-            .WithExample("serve", "--model", "tagger.zip", "--data", "dev.conllu", "--json");
+            .WithExample("bench serve", "--model", "tagger.zip", "--data", "dev.conllu", "--json");
     });
-    return CliErrors.Run(serve, [new("serve", typeof(BenchServeCommand.Settings))], args[1..]);
+    return CliErrors.Run(serve, [new("bench serve", typeof(BenchServeCommand.Settings))], ["bench serve", .. args[2..]]);
 }
 
 CommandLine.CommandSpec[] commands =

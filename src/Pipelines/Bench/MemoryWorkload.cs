@@ -49,8 +49,8 @@ public static class MemoryWorkload
             ["peak_since"] = peakRestarted ? "training start" : "process start",
         };
         var figure = string.Create(CultureInfo.InvariantCulture,
-            $"peak {peak:F0} MB; RSS {growth:+0.0;-0.0}% from epoch {GrowthFromEpoch} to {epochs}");
-        return new BenchResult([new BenchFigure($"Memory, W2 training, {epochs} epochs, Model.Fit", figure)], json);
+            $"peak {peak:F0} MB, growth {growth:+0.0;-0.0;0.0}% (epochs {GrowthFromEpoch}→{epochs})");
+        return new BenchResult([new BenchFigure($"W2 training memory, {epochs} epochs", figure)], json);
     }
 
     /// <summary>Records VmRSS at the end of every epoch.</summary>

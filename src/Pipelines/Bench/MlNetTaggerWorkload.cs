@@ -85,7 +85,7 @@ public sealed class MlNetTaggerWorkload
             ["mlnet_infer_times_s"] = BenchTiming.Times(times, 3),
             ["mlnet_train_epoch_s"] = BenchTiming.Round(TrainSeconds, 3),
         };
-        return new BenchResult([new BenchFigure("W2 inference, ML.NET Transform (IDataView)", TaggerWorkload.Rate(_data.RealTokens, median))], json);
+        return new BenchResult([new BenchFigure("W2 inference, ML.NET Transform", TaggerWorkload.Rate(_data.RealTokens, median))], json);
     }
 
     /// <summary>W3: <paramref name="calls"/> <c>PredictionEngine</c> calls on one 20-token sentence, <paramref name="repeats"/>
@@ -111,7 +111,7 @@ public sealed class MlNetTaggerWorkload
             ["repeats"] = repeats,
         };
         var figure = string.Create(CultureInfo.InvariantCulture, $"median {median:F0} µs, p99 {p99:F0} µs");
-        return new BenchResult([new BenchFigure($"W3 PredictionEngine, one {SentenceLength}-token sentence", figure)], json);
+        return new BenchResult([new BenchFigure($"W3 PredictionEngine, {SentenceLength} tokens", figure)], json);
     }
 
     private sealed class LabeledRow

@@ -78,6 +78,6 @@ public sealed class SeedWorkload
             ["final_loss"] = BenchTiming.Round(finalLoss, 6),
         };
         var figure = string.Create(CultureInfo.InvariantCulture, $"{median:F3} s ({Epochs / median:N0} epochs/s)");
-        return new BenchResult([new BenchFigure(string.Create(CultureInfo.InvariantCulture, $"W1 seed, {Epochs:N0} epochs, Sequential.Fit"), figure)], json);
+        return new BenchResult([new BenchFigure(string.Create(CultureInfo.InvariantCulture, $"W1 seed, {Epochs:N0} epochs"), figure)], json);
     }
 }

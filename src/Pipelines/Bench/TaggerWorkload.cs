@@ -143,9 +143,9 @@ public sealed class TaggerWorkload : IDisposable
         };
         return new BenchResult(
         [
-            new BenchFigure("W2 train, length-grouped batches, Model.Fit", Rate(tokens, grouped)),
-            new BenchFigure("W2 train, torch_bench.py's batches, Model.Fit", Rate(tokens, same)),
-            new BenchFigure("W2 inference, Predict, batches of 256", Rate(tokens, infer)),
+            new BenchFigure("W2 train, length-grouped batches", Rate(tokens, grouped)),
+            new BenchFigure("W2 train, PyTorch's batches", Rate(tokens, same)),
+            new BenchFigure("W2 inference, Predict", Rate(tokens, infer)),
         ], json);
     }
 

@@ -80,7 +80,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         if (!settings.Json)
         {
             WriteTable(results.SelectMany(r => r.Figures), string.Create(CultureInfo.InvariantCulture,
-                $"median of {repeats} after a warm-up; {threads} thread(s); {clock.Elapsed.TotalSeconds:F0} s in all; load average {LoadAverage()}"));
+                $"median of {repeats} after a warm-up; {threads} thread(s); {clock.Elapsed.TotalSeconds:F0} s; load {LoadAverage()}"));
         }
         return 0;
     }

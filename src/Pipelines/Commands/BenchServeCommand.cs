@@ -97,9 +97,9 @@ public sealed class BenchServeCommand : Command<BenchServeCommand.Settings>
             $"{sentences.Count / seconds:N0} sentences/s ({tokens / seconds / 1000:F1}k tokens/s)");
         BenchCommand.WriteTable(
         [
-            new BenchFigure("Transform (SequenceTaggerModelFile.Load), whole file", Rate(transform)),
-            new BenchFigure("PredictionEngine, one sentence at a time", Rate(engineSeconds)),
-            new BenchFigure("PredictionEngine, one call", string.Create(CultureInfo.InvariantCulture, $"median {median:F0} µs, p99 {p99:F0} µs")),
+            new BenchFigure("Transform, whole file", Rate(transform)),
+            new BenchFigure("PredictionEngine, per sentence", Rate(engineSeconds)),
+            new BenchFigure("PredictionEngine call", string.Create(CultureInfo.InvariantCulture, $"median {median:F0} µs, p99 {p99:F0} µs")),
         ], string.Create(CultureInfo.InvariantCulture,
             $"{sentences.Count:N0} sentences, {tokens:N0} tokens; median of {Repeats} passes after a warm-up; {threads} thread(s); load average {BenchCommand.LoadAverage()}"));
         return 0;
