@@ -11,7 +11,9 @@ namespace MlNetRnn.Pipelines.Bench;
 /// </summary>
 public static class MemoryWorkload
 {
+    /// <summary>Training epochs of a full run (the epoch 2 to epoch 10).</summary>
     public const int FullEpochs = 10;
+    /// <summary>Training epochs with <c>--quick</c>.</summary>
     public const int QuickEpochs = 3;
     /// <summary>The 1-based epoch whose end is the growth's baseline (the first epochs fill caches and optimizer state).</summary>
     public const int GrowthFromEpoch = 2;
@@ -56,6 +58,7 @@ public static class MemoryWorkload
     /// <summary>Records VmRSS at the end of every epoch.</summary>
     private sealed class RssAtEpochEnd : Callback
     {
+        /// <summary>VmRSS in MB at the end of each epoch so far, in order.</summary>
         public List<double> Megabytes { get; } = [];
 
         public override void OnEpochEnd(int epoch, IDictionary<string, double> logs) => Megabytes.Add(ProcessMemory.ResidentMegabytes());

@@ -14,9 +14,13 @@ namespace MlNetRnn.Pipelines.Bench;
 /// </summary>
 public sealed class MlNetTaggerWorkload
 {
+    /// <summary>Tokens of W3's sentence.</summary>
     public const int SentenceLength = 20;
+    /// <summary>Timed W3 calls per run.</summary>
     public const int FullCalls = 2000;
+    /// <summary>Timed W3 calls with <c>--quick</c>.</summary>
     public const int QuickCalls = 300;
+    /// <summary>Untimed W3 calls before the timed runs.</summary>
     public const int WarmUpCalls = 200;
 
     private readonly MLContext _mlContext;

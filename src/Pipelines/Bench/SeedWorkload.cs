@@ -15,7 +15,9 @@ namespace MlNetRnn.Pipelines.Bench;
 /// </summary>
 public sealed class SeedWorkload
 {
+    /// <summary>Epochs per timed run, as torch_bench.py.</summary>
     public const int FullEpochs = 2000;
+    /// <summary>Epochs per timed run with <c>--quick</c>, as torch_bench.py --quick.</summary>
     public const int QuickEpochs = 200;
 
     /// <param name="epochs">Epochs per timed run.</param>
@@ -28,7 +30,9 @@ public sealed class SeedWorkload
         Repeats = repeats;
     }
 
+    /// <summary>Epochs per timed run.</summary>
     public int Epochs { get; }
+    /// <summary>Timed runs.</summary>
     public int Repeats { get; }
 
     /// <summary>A fresh compiled model (seed 0), built outside any timed region.</summary>

@@ -13,10 +13,15 @@ namespace MlNetRnn.Pipelines.Bench;
 /// <param name="Seed">The generator's seed.</param>
 public sealed record SyntheticSentences(IReadOnlyList<int[]> Ids, IReadOnlyList<int[]> Tags, int Seed)
 {
+    /// <summary>Ids 0..4999; 0 is padding.</summary>
     public const int Vocabulary = 5000;
+    /// <summary>Tags 0..16.</summary>
     public const int TagCount = 17;
+    /// <summary>Shortest sentence.</summary>
     public const int MinLength = 5;
+    /// <summary>Longest sentence.</summary>
     public const int MaxLength = 40;
+    /// <summary>torch_bench.py's seed.</summary>
     public const int DefaultSeed = 1234;
 
     /// <summary>Real tokens over all sentences (padding excluded).</summary>

@@ -17,11 +17,17 @@ namespace MlNetRnn.Pipelines.Bench;
 /// </summary>
 public sealed class TaggerWorkload : IDisposable
 {
+    /// <summary>Sentences of a full run, as torch_bench.py.</summary>
     public const int FullSentences = 8000;
+    /// <summary>Sentences with <c>--quick</c>, as torch_bench.py --quick.</summary>
     public const int QuickSentences = 800;
+    /// <summary>Word embedding width.</summary>
     public const int EmbeddingSize = 64;
+    /// <summary>SimpleRNN units.</summary>
     public const int Units = 128;
+    /// <summary>Sentences per training batch.</summary>
     public const int TrainBatch = 32;
+    /// <summary>Sentences per inference batch.</summary>
     public const int InferBatch = 256;
     /// <summary>Batches trained once on a fresh model before the timed runs.</summary>
     public const int WarmUpBatches = 10;
@@ -42,7 +48,9 @@ public sealed class TaggerWorkload : IDisposable
         SameBatches = BatchSource.FromBatches(_sameBatches.Select(b => new Batch([b.Ids], b.Tags!)).ToArray());
     }
 
+    /// <summary>The sentences.</summary>
     public SyntheticSentences Data { get; }
+    /// <summary>Timed runs per figure.</summary>
     public int Repeats { get; }
 
     /// <summary>Length-grouped training batches, in a seeded order.</summary>

@@ -19,6 +19,7 @@ namespace MlNetRnn.Pipelines.Commands;
 /// </summary>
 public sealed class BenchServeCommand : Command<BenchServeCommand.Settings>
 {
+    /// <summary>Timed passes per figure (after one warm-up pass).</summary>
     public const int Repeats = 3;
 
     public sealed class Settings : TaggedDataSettings
