@@ -34,21 +34,21 @@ public static class BenchProfile
         }
     }
 
-    /// <summary>Seconds per part over one epoch of the tagger workload, plus TrainOnBatch's total for comparison.</summary>
+    /// <summary>Seconds per part over one epoch of the tagger workload on torch_bench.py's batches, plus <c>Model.Fit</c>'s total for comparison.</summary>
     public static IReadOnlyList<(string Part, double Seconds)> Tagger(TaggerWorkload workload)
     {
         double total;
         using (var model = TaggerWorkload.NewModel())
         {
-            workload.TrainEpoch(model, "fused", limit: 10);
-            total = workload.TrainEpoch(model, "fused").Seconds;
+            TaggerWorkload.TrainEpoch(model, TaggerWorkload.WarmUp(workload.SameBatches));
+            total = TaggerWorkload.TrainEpoch(model, workload.SameBatches);
         }
         using (var model = TaggerWorkload.NewModel())
         {
-            var batches = workload.TrainData.Select(b => (b.Ids, b.Tags!)).ToArray();
+            var batches = workload.SameBatches.GetBatches(0).Select(b => (b.Inputs[0], b.Targets)).ToArray();
             Steps(model, batches.Take(10).ToArray(), null);
             var parts = Steps(model, batches, null);
-            return [.. parts, ("(TrainOnBatch, same epoch)", total)];
+            return [.. parts, ("(Model.Fit, same epoch)", total)];
         }
     }
 

@@ -5,9 +5,9 @@ using static TorchSharp.torch;
 namespace MlNetRnn.Pipelines.Bench;
 
 /// <summary>
-/// A compiled model seen by the <see cref="Trainer"/> with another forward pass over the same weights (e.g. the
-/// recurrence run one step at a time, or each layer timed): everything else — loss, optimizer, checks, weights —
-/// is the model's own, so every bench variant trains through the one training core.
+/// A compiled model seen by the <see cref="Trainer"/> with another forward pass over the same weights (each layer
+/// timed, for <see cref="BenchProfile"/>): everything else — loss, optimizer, checks, weights —
+/// is the model's own, so the profile trains through the one training core.
 /// </summary>
 /// <param name="model">A compiled model.</param>
 /// <param name="forward">The forward pass on a batch's inputs.</param>
@@ -16,9 +16,6 @@ internal sealed class ForwardOverride(Model model, Func<IReadOnlyList<Tensor>, (
     Action<Batch, string>? check = null) : ITrainableModel
 {
     private readonly ITrainableModel _model = model;
-
-    /// <summary>Does not check: for data the caller checked once before timing.</summary>
-    public static readonly Action<Batch, string> Unchecked = (_, _) => { };
 
     public string Name => _model.Name;
     public Loss Loss => _model.Loss;

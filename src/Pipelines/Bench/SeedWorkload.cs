@@ -10,13 +10,14 @@ namespace MlNetRnn.Pipelines.Bench;
 
 /// <summary>
 /// W1 "seed": the notebook's 2×3×3 one-hot SVO data, SimpleRNN(3, returnSequences) →
-/// TimeDistributed(Dense(3, softmax)), full-batch Adam (lr 1e-3, ε 1e-7); time of the training loop only.
-/// "fused" trains with <c>Model.Fit</c> (batch 2, silent), as a user would; "loop" trains the same model through
-/// the same <see cref="Trainer"/> with the recurrence run by <see cref="SimpleRNN.RunStepwise"/>, one cell call per time step.
+/// TimeDistributed(Dense(3, softmax)), full-batch Adam (lr 1e-3, ε 1e-7), trained with <c>Sequential.Fit</c>
+/// (batch 2, silent) as a user would; the time of <c>Fit</c> only, on a model built beforehand.
 /// </summary>
 public sealed class SeedWorkload
 {
+    /// <summary>Epochs per timed run, as torch_bench.py.</summary>
     public const int FullEpochs = 2000;
+    /// <summary>Epochs per timed run with <c>--quick</c>, as torch_bench.py --quick.</summary>
     public const int QuickEpochs = 200;
 
     /// <param name="epochs">Epochs per timed run.</param>
@@ -29,7 +30,9 @@ public sealed class SeedWorkload
         Repeats = repeats;
     }
 
+    /// <summary>Epochs per timed run.</summary>
     public int Epochs { get; }
+    /// <summary>Timed runs.</summary>
     public int Repeats { get; }
 
     /// <summary>A fresh compiled model (seed 0), built outside any timed region.</summary>
@@ -42,65 +45,43 @@ public sealed class SeedWorkload
         return model;
     }
 
-    /// <summary>One timed training run on a fresh model.</summary>
-    /// <returns>Seconds in the training loop, and the loss of the last epoch.</returns>
-    public static (double Seconds, double FinalLoss) RunOnce(string variant, int epochs)
+    /// <summary>One timed <c>Fit</c> of <paramref name="epochs"/> epochs on a fresh model.</summary>
+    /// <returns>Seconds in <c>Fit</c>, and the loss of the last epoch.</returns>
+    public static (double Seconds, double FinalLoss) RunOnce(int epochs)
     {
         using var scope = NewDisposeScope();
         var x = SeedNotebook.OneHotInputs();
         var y = SeedNotebook.TagTargets();
         using var model = NewModel();
         double finalLoss = double.NaN;
-        double seconds;
-        switch (variant)
-        {
-            case "fused":
-                seconds = BenchTiming.Seconds(() =>
-                {
-                    var history = model.Fit(x, y, epochs: epochs, batchSize: 2, verbose: 0);
-                    finalLoss = history.Loss[^1];
-                });
-                break;
-            case "loop":
-                var rnn = (SimpleRNN)model.Layers[0];
-                var head = model.Layers[1];
-                var fullBatch = new Batch([x], y);
-                ((ITrainableModel)model).CheckBatch(fullBatch, "x");
-                var stepwise = new Trainer(new ForwardOverride(model,
-                    inputs => (head.Call(rnn.RunStepwise(inputs[0], null).Sequence)[0], null), ForwardOverride.Unchecked));
-                seconds = BenchTiming.Seconds(() =>
-                {
-                    finalLoss = stepwise.Fit(BatchSource.FromBatches([fullBatch]), epochs, verbose: 0)["loss"][^1];
-                });
-                break;
-            default:
-                throw new ArgumentException($"Unknown variant '{variant}'; expected fused or loop.", nameof(variant));
-        }
+        double seconds = BenchTiming.Seconds(() => finalLoss = model.Fit(x, y, epochs: epochs, batchSize: 2, verbose: 0).Loss[^1]);
         return (seconds, finalLoss);
     }
 
     /// <summary>Warm-up (a tenth of the epochs, at least 50), then <see cref="Repeats"/> timed runs.</summary>
-    public BenchResult Run(string variant, int threads, int defaultThreads)
+    public BenchResult Run()
     {
-        RunOnce(variant, Math.Max(50, Epochs / 10));
-        var runs = Enumerable.Range(0, Repeats).Select(_ => RunOnce(variant, Epochs)).ToArray();
-        var times = runs.Select(r => r.Seconds).ToArray();
+        double finalLoss = double.NaN;
+        var times = BenchTiming.Repeat(Repeats, () => RunOnce(Math.Max(50, Epochs / 10)), () =>
+        {
+            var (seconds, loss) = RunOnce(Epochs);
+            finalLoss = loss;
+            return seconds;
+        });
         double median = BenchTiming.Median(times);
         var json = new JsonObject
         {
             ["impl"] = "mlnetrnn",
             ["workload"] = "seed",
-            ["variant"] = variant,
-            ["threads"] = threads,
-            ["default_threads"] = defaultThreads,
+            ["variant"] = "fused",
             ["epochs"] = Epochs,
             ["repeats"] = Repeats,
             ["median_s"] = BenchTiming.Round(median, 4),
             ["times_s"] = BenchTiming.Times(times, 4),
             ["epochs_per_s"] = BenchTiming.Round(Epochs / median, 1),
-            ["final_loss"] = BenchTiming.Round(runs[^1].FinalLoss, 6),
+            ["final_loss"] = BenchTiming.Round(finalLoss, 6),
         };
         var figure = string.Create(CultureInfo.InvariantCulture, $"{median:F3} s ({Epochs / median:N0} epochs/s)");
-        return new BenchResult([new BenchFigure(string.Create(CultureInfo.InvariantCulture, $"W1 seed, {Epochs:N0} epochs"), variant, figure)], json);
+        return new BenchResult([new BenchFigure(string.Create(CultureInfo.InvariantCulture, $"W1 seed, {Epochs:N0} epochs"), figure)], json);
     }
 }

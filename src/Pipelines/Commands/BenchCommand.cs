@@ -7,129 +7,121 @@ using static TorchSharp.torch;
 
 namespace MlNetRnn.Pipelines.Commands;
 
-/// <summary><c>mlnetrnn bench</c>: the workloads of the PyTorch reference (<c>torch_bench.py</c>), timed the same way.</summary>
+/// <summary>
+/// <c>mlnetrnn bench</c>: W1 (seed fit), W2 (tagger training and inference, through the library and through ML.NET),
+/// W3 (PredictionEngine latency) and W2 training memory, each figure the median of 3 timed runs after a warm-up
+/// (docs/benchmarks.md). The PyTorch reference, <c>torch_bench.py</c>, runs W1 and W2 the same way.
+/// </summary>
 public sealed class BenchCommand : Command<BenchCommand.Settings>
 {
-    private static readonly string[] KnownVariants = ["fused", "loop"];
-
     public sealed class Settings : CommandSettings
     {
         [CommandOption("--quick")]
-        [Description("Smoke run of a few seconds: 1 repeat, 200 epochs, 800 sentences (as torch_bench.py --quick).")]
+        [Description("Smoke run, well under 20 s: 1 repeat, 200 epochs, 800 sentences, 3 memory epochs.")]
         public bool Quick { get; init; }
 
         [CommandOption("--json")]
-        [Description("Print one JSON line per workload and variant (the fields torch_bench.py prints) instead of a table.")]
+        [Description("Print one JSON object per workload (seed, tagger, latency, memory) instead of a table.")]
         public bool Json { get; init; }
 
         [CommandOption("--threads <N>")]
         [Description("libtorch intra-op threads (torch.set_num_threads). Default: libtorch's default.")]
         public int? Threads { get; init; }
 
-        [CommandOption("--variants <LIST>")]
-        [Description("Comma-separated: fused (libtorch's RNN kernel), loop (one cell call per time step). Default fused,loop.")]
-        [DefaultValue("fused,loop")]
-        public string Variants { get; init; } = "fused,loop";
-
         [CommandOption("--profile")]
-        [Description("Instead of the figures, show where a fused training step spends its time (forward per layer, loss, backward, optimizer).")]
+        [Description("Instead of the figures, show where a training step spends its time (forward per layer, loss, backward, optimizer).")]
         public bool Profile { get; init; }
 
-        public string[] VariantList => Variants.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-        public override ValidationResult Validate()
-        {
-            if (Threads is < 1) return ValidationResult.Error("--threads must be at least 1");
-            var variants = VariantList;
-            if (variants.Length == 0) return ValidationResult.Error("--variants needs at least one of: fused, loop");
-            var unknown = variants.FirstOrDefault(v => !KnownVariants.Contains(v));
-            return unknown is not null
-                ? ValidationResult.Error($"unknown variant '{unknown}' in --variants; expected fused or loop")
-                : base.Validate();
-        }
+        public override ValidationResult Validate() =>
+            Threads is < 1 ? ValidationResult.Error($"--threads must be at least 1, not {Threads}") : base.Validate();
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        int defaultThreads = get_num_threads();
-        if (settings.Threads is { } n)
-        {
-            set_num_threads(n);
-        }
-        int threads = get_num_threads();
-        int repeats = settings.Quick ? 1 : 3;
-        var variants = settings.VariantList.Distinct().ToArray();
+        int threads = ApplyThreads(settings.Threads);
         if (settings.Profile)
         {
             return Profile(settings.Quick, threads);
         }
+        bool quick = settings.Quick;
+        int repeats = quick ? 1 : 3;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var results = new List<BenchResult>();
-
-        void Report(BenchResult result)
+        void Emit(BenchResult result)
         {
+            result.Json["threads"] = threads;
             results.Add(result);
-            if (settings.Json)
-            {
-                Console.WriteLine(result.Json.ToJsonString());
-            }
-            else
-            {
-                foreach (var f in result.Figures)
-                {
-                    Console.Error.WriteLine($"{f.Workload} [{f.Variant}]: {f.Figure}");
-                }
-            }
+            if (settings.Json) Console.WriteLine(result.Json.ToJsonString());
         }
-
-        var seed = new SeedWorkload(settings.Quick ? SeedWorkload.QuickEpochs : SeedWorkload.FullEpochs, repeats);
-        foreach (var variant in variants)
+        void Step(string what)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            Report(seed.Run(variant, threads, defaultThreads));
-        }
-        using (var tagger = new TaggerWorkload(settings.Quick ? TaggerWorkload.QuickSentences : TaggerWorkload.FullSentences, repeats))
-        {
-            foreach (var variant in variants)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                Report(tagger.Run(variant, threads, defaultThreads));
-            }
+            if (!settings.Json) Console.Error.WriteLine($"bench: {what}…");
         }
 
-        double total = clock.Elapsed.TotalSeconds;
-        if (settings.Json)
-        {
-            var summary = new System.Text.Json.Nodes.JsonObject
-            {
-                ["summary"] = "done",
-                ["impl"] = "mlnetrnn",
-                ["torchsharp"] = typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString(3),
-                ["default_threads"] = defaultThreads,
-                ["threads_run"] = new System.Text.Json.Nodes.JsonArray(threads),
-                ["total_wall_s"] = Math.Round(total, 1),
-            };
-            Console.WriteLine(summary.ToJsonString());
-            return 0;
-        }
+        Step("W1 seed");
+        Emit(new SeedWorkload(quick ? SeedWorkload.QuickEpochs : SeedWorkload.FullEpochs, repeats).Run());
+        var data = SyntheticSentences.Generate(quick ? TaggerWorkload.QuickSentences : TaggerWorkload.FullSentences);
+        using var tagger = new TaggerWorkload(data, repeats);
+        // Memory runs right after W1, while the process holds the least else; its line is printed last.
+        int memoryEpochs = quick ? MemoryWorkload.QuickEpochs : MemoryWorkload.FullEpochs;
+        Step($"W2 training memory, {memoryEpochs} epochs");
+        var memory = MemoryWorkload.Run(tagger, memoryEpochs);
+        Step("W2 training and inference through the library");
+        var library = tagger.Run(out var trained);
+        trained.Dispose();
+        Step("W2 through ML.NET: training the tagger, then Transform");
+        var mlnet = MlNetTaggerWorkload.Train(data);
+        Emit(library.With(mlnet.MeasureTransform(repeats)));
+        Step("W3 PredictionEngine latency");
+        Emit(mlnet.MeasureLatency(quick ? MlNetTaggerWorkload.QuickCalls : MlNetTaggerWorkload.FullCalls, repeats));
+        Emit(memory);
 
-        var table = new Table().AddColumn("Workload").AddColumn("Variant").AddColumn(new TableColumn("Figure").RightAligned());
-        foreach (var f in results.SelectMany(r => r.Figures))
+        if (!settings.Json)
         {
-            table.AddRow(Markup.Escape(f.Workload), Markup.Escape(f.Variant), Markup.Escape(f.Figure));
+            WriteTable(results.SelectMany(r => r.Figures), string.Create(CultureInfo.InvariantCulture,
+                $"median of {repeats} after a warm-up; {threads} thread(s); {clock.Elapsed.TotalSeconds:F0} s; load {LoadAverage()}"));
         }
-        table.Caption(Markup.Escape(string.Create(CultureInfo.InvariantCulture,
-            $"median of {repeats} after a warm-up; {threads} thread(s); total {total:F1} s")));
-        AnsiConsole.Write(table);
         return 0;
+    }
+
+    /// <summary>Sets libtorch's intra-op threads when asked; returns the number in use.</summary>
+    public static int ApplyThreads(int? threads)
+    {
+        if (threads is { } n) set_num_threads(n);
+        return get_num_threads();
+    }
+
+    /// <summary>A two-column table of figures with a caption.</summary>
+    public static void WriteTable(IEnumerable<BenchFigure> figures, string caption)
+    {
+        var table = new Table().AddColumn("Measure").AddColumn(new TableColumn("Figure").RightAligned());
+        foreach (var f in figures) table.AddRow(Markup.Escape(f.Measure), Markup.Escape(f.Figure));
+        table.Caption(Markup.Escape(caption));
+        AnsiConsole.Write(table);
+    }
+
+    /// <summary>The 1, 5 and 15 minute load averages from /proc/loadavg, or "unknown".</summary>
+    public static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return "unknown";
+        }
     }
 
     private static int Profile(bool quick, int threads)
     {
         int epochs = quick ? SeedWorkload.QuickEpochs : SeedWorkload.FullEpochs;
-        Write($"W1 seed, {epochs:N0} epochs (fused, {threads} thread(s))", BenchProfile.Seed(epochs), epochs, "epoch");
-        using var tagger = new TaggerWorkload(quick ? TaggerWorkload.QuickSentences : TaggerWorkload.FullSentences, 1);
-        Write($"W2 tagger train, 1 epoch of {tagger.TrainBatches} batches (fused, {threads} thread(s))", BenchProfile.Tagger(tagger), tagger.TrainBatches, "batch");
+        Write($"W1 seed, {epochs:N0} epochs ({threads} thread(s))", BenchProfile.Seed(epochs), epochs, "epoch");
+        var data = SyntheticSentences.Generate(quick ? TaggerWorkload.QuickSentences : TaggerWorkload.FullSentences);
+        using var tagger = new TaggerWorkload(data, 1);
+        int batches = tagger.SameBatches.BatchesPerEpoch ?? 0;
+        Write($"W2 tagger train, 1 epoch of {batches} batches in torch_bench.py's order ({threads} thread(s))", BenchProfile.Tagger(tagger), batches, "batch");
         return 0;
 
         static void Write(string title, IReadOnlyList<(string Part, double Seconds)> parts, int steps, string unit)
