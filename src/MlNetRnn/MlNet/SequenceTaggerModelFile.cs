@@ -81,7 +81,7 @@ public static class SequenceTaggerModelFile
         }
         if (networks.Count == 0)
             throw new InvalidDataException($"{path}: not an MlNetRnn tagger: an ML.NET model without an MlNetRnn sequence tagger");
-        return model;
+        return new BatchedTaggerModel(model);
     }
 
     /// <summary>The vocabulary of the (first) sequence tagger in <paramref name="model"/> (a trained tagger or a

@@ -120,7 +120,9 @@ public sealed class SequenceTaggerPipelineTests
             var ml2 = new MLContext(seed: 2); // a fresh context, no registration call
             var loaded = ml2.Model.Load(path, out var schema);
             Assert.IsNotNull(schema.GetColumnOrNull("Tokens"));
-            Assert.AreEqual(expected, SvoData.Fingerprint(SvoData.Read(ml2, loaded.Transform(SvoData.Queries(ml2)))));
+            Assert.AreEqual(SvoData.Direct(model, SvoData.QuerySentences), expected, "the fitted model's Transform is batched");
+            Assert.AreEqual(SvoData.DirectOneByOne(model, SvoData.QuerySentences),
+                SvoData.Fingerprint(SvoData.Read(ml2, loaded.Transform(SvoData.Queries(ml2)))), "plain Model.Load gives the row-wise chain");
             CollectionAssert.AreEqual(ml.SequenceTagging().GetModelParameters(model).TagNames.ToArray(), ml2.SequenceTagging().GetModelParameters(loaded).TagNames.ToArray());
 
             using (var engine = ml2.Model.CreatePredictionEngine<Sentence, TaggedSentence>(loaded))
