@@ -105,7 +105,8 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         tokensOnly.Remove(tokensOnly[nameof(Sentence.Label)]);
         try
         {
-            model.GetOutputSchema(mlContext.Data.LoadFromEnumerable(Array.Empty<Sentence>(), tokensOnly).Schema);
+            // Transform builds every step's mapper (GetOutputSchema alone lets a missing column pass in some chains).
+            _ = model.Transform(mlContext.Data.LoadFromEnumerable(Array.Empty<Sentence>(), tokensOnly)).Schema;
             return tokensOnly;
         }
         catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidOperationException or ArgumentException)
