@@ -76,12 +76,39 @@ public sealed partial class SequenceTaggerNetwork
                 for (int c = 0; c < tokenChars[t].Length; c++) chars[t * width + c] = tokenChars[t][c];
             }
         }
-        using var scope = NewDisposeScope();
-        var probabilities = Infer(
-            tensor(words, [1, time]),
-            chars is null ? null : tensor(chars, [1, time, width]));
-        return Decode(probabilities.data<float>().ToArray());
+        // One sentence is too small for several threads: waking libtorch's sleeping OpenMP workers (the library sets
+        // OMP_WAIT_POLICY=PASSIVE) costs more than its few small ops. The setting is per thread in OpenMP and MKL.
+        int threads = get_num_threads();
+        if (threads > 1) set_num_threads(1);
+        try
+        {
+            using var scope = NewDisposeScope();
+            using var inference = inference_mode();
+            var input = tensor(words, [1, time]);
+            Tensor probabilities;
+            if (chars is null && IsLayerChain)
+            {
+                // No padding, so no mask: every step is real, which is what the mask would say after the recurrent
+                // layers read it back from the tensors (they check for right padding); same numbers, fewer ops.
+                probabilities = input;
+                foreach (var layer in _model.Layers) probabilities = layer.Call(probabilities)[0];
+            }
+            else
+            {
+                probabilities = _model.Forward(chars is null ? [input] : [input, tensor(chars, [1, time, width])]).Outputs[0];
+            }
+            return Decode(probabilities.contiguous().data<float>().ToArray());
+        }
+        finally
+        {
+            if (threads > 1) set_num_threads(threads);
+        }
     }
+
+    /// <summary>Whether the model is a plain chain of layers, each reading the previous one's output: so
+    /// <see cref="Tagging.TaggerArchitecture"/> builds a tagger without character features (words → Embedding → [Dropout] →
+    /// recurrent layers → TimeDistributed(Dense)).</summary>
+    private bool IsLayerChain => _model.Inputs.Count == 1 && HyperParameters.CharFeatures == CharFeatureKind.None;
 
     /// <summary>Tags, scores and distribution from one sentence's (tokens × tags) probabilities.</summary>
     private SentenceTagging Decode(float[] distribution)
