@@ -8,7 +8,7 @@ public sealed partial class SequenceTaggerNetwork
 {
     /// <summary>Sentences per forward pass when tagging many: large enough to amortise libtorch's per-op cost,
     /// small enough that length grouping keeps padding low.</summary>
-    internal const int PredictBatchSize = 128;
+    internal const int PredictBatchSize = 64;
 
     /// <summary>Tags sentences, batched by length (sentences are sorted by length and cut into batches of
     /// <see cref="PredictBatchSize"/>). Thread-safe (the network is frozen for inference once, so calls share no
