@@ -40,6 +40,8 @@ public static class SequenceTaggerModelFile
     /// bytes from format version 2 on, sizes, finite weights, the stored architecture against the vocabularies and
     /// tags) and decoded, so a damaged, crafted or
     /// newer-format file fails here, with a message naming the check, not on the first row.
+    /// The chain comes back wrapped so that its <c>Transform</c> tags rows in blocks, grouped by length (plain
+    /// <c>mlContext.Model.Load</c> tags row by row); schema, <c>PredictionEngine</c> and saving are the chain's own.
     /// </summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
     /// <exception cref="IOException"><paramref name="path"/> is a directory, or reading failed.</exception>
