@@ -13,8 +13,8 @@ namespace MlNetRnn.MlNet;
 /// </summary>
 /// <remarks>Columns other than the outputs pass through from the view below the tagger (the chain copies the tokens
 /// to a helper column, then adds the outputs and drops its helpers); they are buffered per block, vectors copied
-/// into the caller's buffer, so a caller may keep what a getter gives. Cancellation
-/// (<c>MLContext.CancelExecution</c>) is seen by the source cursor as each row is read.</remarks>
+/// into the caller's buffer, so a caller may keep what a getter gives. Cancellation of the ML.NET environment is
+/// checked by the source cursor as each row is read.</remarks>
 internal sealed class BatchedTaggerDataView : IDataView
 {
     /// <summary>The largest block read ahead and tagged at once.</summary>
