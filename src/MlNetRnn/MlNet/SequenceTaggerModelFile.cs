@@ -40,6 +40,8 @@ public static class SequenceTaggerModelFile
     /// bytes from format version 2 on, sizes, finite weights, the stored architecture against the vocabularies and
     /// tags) and decoded, so a damaged, crafted or
     /// newer-format file fails here, with a message naming the check, not on the first row.
+    /// The chain comes back wrapped so that its <c>Transform</c> tags rows in blocks, grouped by length (plain
+    /// <c>mlContext.Model.Load</c> tags row by row); schema, <c>PredictionEngine</c> and saving are the chain's own.
     /// </summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
     /// <exception cref="IOException"><paramref name="path"/> is a directory, or reading failed.</exception>
@@ -81,7 +83,7 @@ public static class SequenceTaggerModelFile
         }
         if (networks.Count == 0)
             throw new InvalidDataException($"{path}: not an MlNetRnn tagger: an ML.NET model without an MlNetRnn sequence tagger");
-        return model;
+        return new BatchedTaggerModel(model);
     }
 
     /// <summary>The vocabulary of the (first) sequence tagger in <paramref name="model"/> (a trained tagger or a

@@ -18,13 +18,15 @@ namespace MlNetRnn.MlNet;
 /// (not this class) in any process that can load the MlNetRnn assembly — no registration call is needed.
 /// Read what a loaded model holds with <c>mlContext.SequenceTagging().GetModelParameters(loaded)</c>; this
 /// class's <see cref="Model"/> gives the same for a freshly fitted tagger.</para>
-/// <para><see cref="Transform"/> is lazy and streaming; rows are tagged one at a time (a CustomMapping maps
-/// row by row, so sentences are not batched across rows). The mapping is thread-safe: several cursors or
-/// <c>PredictionEngine</c>s may run at once.</para>
+/// <para><see cref="Transform"/> is lazy and streaming and tags rows in blocks, grouped by length (a loaded chain
+/// does the same when read with <see cref="SequenceTaggerModelFile.Load"/>; plain <c>mlContext.Model.Load</c> gives
+/// the stock chain, which tags row by row). <c>PredictionEngine</c> always maps row by row. The network is
+/// thread-safe: several cursors or <c>PredictionEngine</c>s may run at once.</para>
 /// </remarks>
 public sealed class SequenceTaggerTransformer : ITransformer
 {
     private readonly ITransformer _chain;
+    private readonly Func<Microsoft.ML.Transforms.ValueMappingTransformer, SequenceTaggerNetwork> _networkOf;
 
     internal SequenceTaggerTransformer(MLContext mlContext, SequenceTaggerOptions options, SequenceTaggerNetwork network, IDataView fitInput)
         : this(mlContext, options, network, Guid.NewGuid().ToString("N"), payload: null, fitInput)
@@ -45,6 +47,7 @@ public sealed class SequenceTaggerTransformer : ITransformer
         ScoreColumnName = options.ScoreColumnName;
         ProbabilitiesColumnName = options.ProbabilitiesColumnName;
         SequenceTaggerMappingFactory.Mapper mapper;
+        bool ownPayload = payload is null;
         if (payload is null)
         {
             payload = TaggerPayload.Encode(network, modelId);
@@ -55,6 +58,7 @@ public sealed class SequenceTaggerTransformer : ITransformer
             mapper = new SequenceTaggerMappingFactory.Mapper(); // an injected payload is decoded like a loaded one
         }
         _chain = TaggerChain.CreateEstimator(mlContext, options, payload, mapper).Fit(fitInput);
+        _networkOf = ownPayload ? _ => network : valueMapping => TaggerChain.Resolve(valueMapping).Network;
     }
 
     /// <summary>The tag set, in class-index order (the order of the <c>Probabilities</c> column's inner dimension).</summary>
@@ -89,8 +93,10 @@ public sealed class SequenceTaggerTransformer : ITransformer
     /// <inheritdoc />
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => _chain.GetRowToRowMapper(inputSchema);
 
-    /// <summary>Adds the output columns (lazily: nothing is computed until a cursor reads them).</summary>
-    public IDataView Transform(IDataView input) => _chain.Transform(input);
+    /// <summary>Adds the output columns lazily: nothing is computed until a cursor reads them, and then a block of
+    /// rows (64 at first, up to 1,024) is read ahead and tagged together, grouped by length, before its rows are
+    /// served in their original order. A cursor that reads no output column does not run the network.</summary>
+    public IDataView Transform(IDataView input) => BatchedTagging.Transform(_chain, input, _networkOf);
 
     /// <summary>Saves the chain of stock transformers that carries this tagger.</summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) => _chain.Save(ctx);

@@ -72,8 +72,7 @@ internal static class TaggerChain
             if (element is CustomMappingTransformer<SequenceTaggerMappingInput, SequenceTaggerMappingOutput>
                 && previous is ValueMappingTransformer valueMapping)
             {
-                var payload = ReadPayload(valueMapping);
-                taggers.Add(new ResolvedTagger(TaggerNetworkCache.GetOrDecode(payload), TaggerPayload.ReadHeader(payload).ModelId));
+                taggers.Add(Resolve(valueMapping));
             }
             else
             {
@@ -81,6 +80,20 @@ internal static class TaggerChain
             }
             previous = element;
         }
+    }
+
+    /// <summary>Taggers resolved per ValueMapping (the payload is read through ML.NET once per transformer object).</summary>
+    private static readonly ConditionalWeakTable<ValueMappingTransformer, ResolvedTagger> ByValueMapping = new();
+
+    /// <summary>The tagger whose payload <paramref name="valueMapping"/> carries, decoded once per payload content.
+    /// Throws <see cref="InvalidDataException"/> for a bad payload.</summary>
+    public static ResolvedTagger Resolve(ValueMappingTransformer valueMapping)
+    {
+        if (ByValueMapping.TryGetValue(valueMapping, out var known)) return known;
+        var payload = ReadPayload(valueMapping);
+        var tagger = new ResolvedTagger(TaggerNetworkCache.GetOrDecode(payload), TaggerPayload.ReadHeader(payload).ModelId);
+        ByValueMapping.AddOrUpdate(valueMapping, tagger);
+        return tagger;
     }
 
     private sealed class KeyRow

@@ -15,8 +15,6 @@ namespace MlNetRnn.Models;
 /// </summary>
 public sealed partial class SequenceTaggerNetwork : IDisposable
 {
-    private const int PredictBatchSize = 64;
-
     private readonly Vocabulary _vocabulary;
     private readonly string[] _tags;
     private readonly Model _model;
@@ -127,62 +125,7 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
         }
     }
 
-    /// <summary>Tags sentences, batched by length. Thread-safe (the network is frozen for inference once, so calls share
-    /// no mutable state); unseen tokens use the out-of-vocabulary id.
-    /// An empty sentence gives empty arrays.</summary>
-    public SentenceTagging[] Predict(IReadOnlyList<string[]> sentences)
-    {
-        ArgumentNullException.ThrowIfNull(sentences);
-        var results = new SentenceTagging[sentences.Count];
-        var nonEmpty = Enumerable.Range(0, sentences.Count).Where(i => sentences[i].Length > 0).ToArray();
-        foreach (int i in Enumerable.Range(0, sentences.Count).Except(nonEmpty))
-        {
-            results[i] = new SentenceTagging([], [], []);
-        }
-        var ids = nonEmpty.Select(i => _encoder.WordIds(sentences[i])).ToArray();
-        var chars = _encoder.Chars is null ? null : nonEmpty.Select(i => _encoder.CharIds(sentences[i])!).ToArray();
-        int tagCount = _tags.Length;
-        foreach (var batch in PaddedBatch.Create(ids, null, PredictBatchSize, chars: chars))
-        {
-            using (batch)
-            using (NewDisposeScope())
-            {
-                var probabilities = Infer(batch).contiguous();
-                var data = probabilities.data<float>().ToArray();
-                long time = probabilities.shape[1];
-                for (int b = 0; b < batch.Rows.Length; b++)
-                {
-                    int length = batch.Lengths[b];
-                    var distribution = new float[length * tagCount];
-                    Array.Copy(data, b * time * tagCount, distribution, 0, distribution.Length);
-                    var best = new string[length];
-                    var scores = new float[length];
-                    for (int t = 0; t < length; t++)
-                    {
-                        int argmax = 0;
-                        for (int k = 1; k < tagCount; k++)
-                        {
-                            if (distribution[t * tagCount + k] > distribution[t * tagCount + argmax]) argmax = k;
-                        }
-                        best[t] = _tags[argmax];
-                        scores[t] = distribution[t * tagCount + argmax];
-                    }
-                    results[nonEmpty[batch.Rows[b]]] = new SentenceTagging(best, scores, distribution);
-                }
-            }
-        }
-        return results;
-    }
-
     public void Dispose() => _model.Dispose();
-
-    // The caller has frozen the model for inference (no module state is touched here, so concurrent calls are safe).
-    private Tensor Infer(PaddedBatch batch)
-    {
-        using var noGrad = no_grad();
-        Tensor[] inputs = batch.Chars is { } chars ? [batch.Ids, chars] : [batch.Ids];
-        return _model.Forward(_model.PrepareInputs(inputs)).Outputs[0];
-    }
 
     // Rows of the word embedding for the words the vectors file has; the others keep their initial values.
     private void SetWordVectors(WordVectors vectors)

@@ -34,18 +34,26 @@ internal static class SvoData
 
     public static readonly string[] Expected = ["S", "V", "O"];
 
-    /// <summary>What the network itself says for these sentences, one at a time as the ML.NET mapping asks
-    /// (the ML.NET face must reproduce it exactly; batching with other sentences may change the last bits).</summary>
-    public static string Direct(ITransformer model, params string[][] sentences)
+    /// <summary>What a batched <c>Transform</c> gives for these rows (one block): the network's <c>Predict</c> over all
+    /// of them at once.</summary>
+    public static string Direct(ITransformer model, params string[][] sentences) =>
+        Fingerprint(TaggerChain.ResolveNetworks(model).Single().Predict(sentences));
+
+    /// <summary>What the row-wise chain (plain <c>mlContext.Model.Load</c>, <c>PredictionEngine</c>) gives: each
+    /// sentence tagged alone. libtorch may round a batch differently in the last bits, so this is its own fingerprint.</summary>
+    public static string DirectOneByOne(ITransformer model, params string[][] sentences)
     {
         var network = TaggerChain.ResolveNetworks(model).Single();
-        return Fingerprint(sentences.Select(s => network.Predict([s])[0]).Select(t => new TaggedSentence
+        return Fingerprint(sentences.Select(s => network.Predict([s])[0]));
+    }
+
+    private static string Fingerprint(IEnumerable<MlNetRnn.Models.SentenceTagging> tagged) =>
+        Fingerprint(tagged.Select(t => new TaggedSentence
         {
             PredictedTags = t.Tags.Length == 0 ? null : t.Tags,
             Score = t.Scores.Length == 0 ? null : t.Scores,
             Probabilities = t.Distribution.Length == 0 ? null : t.Distribution,
         }));
-    }
 
     public static readonly string[][] QuerySentences =
     [

@@ -1,0 +1,63 @@
+using MlNetRnn.Models;
+using static TorchSharp.torch;
+
+namespace MlNetRnn.Tests.Tagging;
+
+/// <summary>The one-sentence path of <see cref="SequenceTaggerNetwork.Predict"/> (no batch object, no mask for a chain
+/// of layers, one thread) gives exactly the numbers of the model's own masked forward pass.</summary>
+[TestClass]
+public sealed class SentencePredictionTests
+{
+    private static readonly string[][] Tokens =
+    [
+        ["the", "dog", "runs"],
+        ["a", "cat", "sleeps"],
+        ["the", "cat", "runs", "fast"],
+    ];
+
+    private static readonly string[][] Tags =
+    [
+        ["DET", "NOUN", "VERB"],
+        ["DET", "NOUN", "VERB"],
+        ["DET", "NOUN", "VERB", "ADV"],
+    ];
+
+    [TestMethod]
+    [DataRow(CharFeatureKind.None, TaggerCell.Simple, false)]
+    [DataRow(CharFeatureKind.None, TaggerCell.Lstm, true)]
+    [DataRow(CharFeatureKind.Cnn, TaggerCell.Lstm, true)]
+    public void OneSentence_EqualsTheModelsMaskedForward_BitForBit(CharFeatureKind chars, TaggerCell cell, bool bidirectional)
+    {
+        using var network = SequenceTaggerNetwork.Train(Tokens, Tags, new SequenceTaggerHyperParameters
+        {
+            Cell = cell, Bidirectional = bidirectional, CharFeatures = chars, EmbeddingSize = 8, Units = 8,
+            CharEmbeddingSize = 4, CharFilters = 4, Epochs = 2, BatchSize = 2, Seed = 5, EarlyStoppingPatience = 0,
+        });
+        string[] sentence = ["The", "unseen", "dog", "sleeps", "now"];
+        var tagged = network.Predict([sentence])[0];
+
+        using var scope = NewDisposeScope();
+        var words = tensor(sentence.Select(t => (long)network.Vocabulary.IdOf(t.ToLowerInvariant())).ToArray(), [1, sentence.Length]);
+        Tensor[] inputs = [words];
+        if (network.CharVocabulary is { } charVocabulary)
+        {
+            int width = sentence.Max(t => t.Length);
+            var ids = new long[sentence.Length * width];
+            for (int t = 0; t < sentence.Length; t++)
+                for (int c = 0; c < sentence[t].Length; c++) ids[t * width + c] = charVocabulary.IdOf(sentence[t][c].ToString());
+            inputs = [words, tensor(ids, [1, sentence.Length, width])];
+        }
+        var expected = network.Model.PredictOutputs(inputs)[0].data<float>().ToArray();
+
+        Assert.HasCount(sentence.Length * network.TagNames.Count, tagged.Distribution);
+        CollectionAssert.AreEqual(expected.Select(BitConverter.SingleToInt32Bits).ToArray(),
+            tagged.Distribution.Select(BitConverter.SingleToInt32Bits).ToArray());
+        for (int t = 0; t < sentence.Length; t++)
+        {
+            var row = expected.AsSpan(t * network.TagNames.Count, network.TagNames.Count).ToArray();
+            int best = Array.IndexOf(row, row.Max());
+            Assert.AreEqual(network.TagNames[best], tagged.Tags[t]);
+            Assert.AreEqual(row[best], tagged.Scores[t]);
+        }
+    }
+}
