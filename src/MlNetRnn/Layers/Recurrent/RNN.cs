@@ -17,8 +17,7 @@ namespace MlNetRnn.Layers;
 /// outputs come in the reversed order, as in Keras.</para>
 /// <para>When the cell has a libtorch kernel for its configuration, the mask is absent or right-padded (real steps,
 /// then only padding) and no recurrent dropout is active, the whole sequence runs in that kernel (right-padded
-/// rows are packed for LSTM, whose cell state is not an output; a SimpleRNN's state is read from the output at each row's
-/// last real step); otherwise the layer steps through the cell.
+/// rows are packed, so each row's state stops at its last real step); otherwise the layer steps through the cell.
 /// Both give the same numbers.</para>
 /// <para>Dropout (on inputs) and recurrent dropout (on h) act only in training, with masks drawn once per call
 /// from <see cref="Layer.RandomSource"/> and scaled by 1/(1 − rate). With recurrent dropout each gate gets its own

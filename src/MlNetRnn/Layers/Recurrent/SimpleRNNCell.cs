@@ -54,18 +54,18 @@ public sealed class SimpleRNNCell : RecurrentCell
         return (h, [h]);
     }
 
-    // The state is the output, so right-padded rows need no packing: the kernel runs on the padded batch (a step never
-    // depends on later steps, so the real steps are unchanged) and each row's state is its output at its last real
-    // step. Packing made libtorch step through shrinking batch slices and gather and scatter the rows around it.
     internal override (Tensor Sequence, Tensor[] States) RunFused(Tensor inputs, Tensor? lengths)
     {
-        var (sequence, final) = _rnn!.call(inputs);
         if (lengths is null)
         {
+            var (sequence, final) = _rnn!.call(inputs);
             return (sequence, [final[0]]);
         }
-        // (lengths are ≥ 1 here: the layer handles empty rows.)
-        var last = (lengths - 1).view(-1, 1, 1).expand(-1, 1, Units);
-        return (sequence, [sequence.gather(1, last).squeeze(1)]);
+        using var packed = Pack(inputs, lengths);
+        var (output, state) = _rnn!.call(packed);
+        using (output)
+        {
+            return (Unpack(output, inputs.shape[1]), [state[0]]);
+        }
     }
 }
