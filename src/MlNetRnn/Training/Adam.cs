@@ -11,6 +11,7 @@ public sealed class Adam : Optimizer
 {
     private Tensor[] _m = [];
     private Tensor[] _v = [];
+    private bool _fused;
 
     /// <param name="learningRate">Step size. Default 0.001.</param>
     /// <param name="beta1">Decay of the first moment. Default 0.9.</param>
@@ -36,6 +37,27 @@ public sealed class Adam : Optimizer
     {
         _m = ZeroSlots(parameters);
         _v = ZeroSlots(parameters);
+        // libtorch's fused kernel wants dense, contiguous tensors of one floating dtype on one device.
+        _fused = FusedKernels.Available && parameters.Count > 0 &&
+            parameters.All(p => p.is_floating_point() && p.is_contiguous() && !p.is_sparse &&
+                                p.dtype == parameters[0].dtype && p.device_type == TorchSharp.DeviceType.CPU);
+    }
+
+    /// <summary>Every weight in one call of libtorch's fused Adam when it can run them (see <see cref="Adam"/>'s formula);
+    /// otherwise weight by weight.</summary>
+    protected override void Update(IReadOnlyList<int> indices, IReadOnlyList<Tensor> weights, IReadOnlyList<Tensor> gradients)
+    {
+        if (!_fused || PreferPerWeight || gradients.Any(g => !g.is_contiguous() || g.dtype != weights[0].dtype))
+        {
+            base.Update(indices, weights, gradients);
+            return;
+        }
+        // PyTorch's formula w −= lr/(1 − β₁ᵗ) · m/(√v/√(1 − β₂ᵗ) + ε′) is Keras's w −= α·m/(√v + ε) with ε′ = ε/√(1 − β₂ᵗ).
+        long t = Iterations + 1;
+        double epsilon = Epsilon / Math.Sqrt(1 - Math.Pow(Beta2, t));
+        var m = indices.Count == _m.Length ? _m : indices.Select(i => _m[i]).ToArray();
+        var v = indices.Count == _v.Length ? _v : indices.Select(i => _v[i]).ToArray();
+        FusedKernels.Adam(weights, gradients, m, v, t, LearningRate, Beta1, Beta2, epsilon);
     }
 
     protected override void Update(int index, Tensor weight, Tensor gradient)
@@ -51,4 +73,7 @@ public sealed class Adam : Optimizer
         using var denominator = v.sqrt().add_(Epsilon);
         weight.addcdiv_(m, denominator, -alpha);
     }
+
+    /// <summary>Forces the weight-by-weight update (tests compare it with the fused one).</summary>
+    internal bool PreferPerWeight { get; set; }
 }

@@ -7,7 +7,7 @@ namespace MlNetRnn.Training;
 /// <c>"rmsprop"</c>) with Keras defaults. One optimizer serves one model: its state (moments, step count)
 /// belongs to that model's weights.
 /// </summary>
-public abstract class Optimizer
+public abstract partial class Optimizer
 {
     private IReadOnlyList<Tensor> _parameters = [];
     private readonly List<Tensor> _slots = [];
@@ -102,14 +102,22 @@ public abstract class Optimizer
         if (!Built) throw new InvalidOperationException($"The {Name} optimizer has no weights yet: call Build first.");
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
+        var indices = new List<int>(_parameters.Count);
+        var weights = new List<Tensor>(_parameters.Count);
+        var gradients = new List<Tensor>(_parameters.Count);
         for (int i = 0; i < _parameters.Count; i++)
         {
-            var p = _parameters[i];
-            if (p.grad is { } g)
+            if (_parameters[i].grad is { } g)
             {
-                Update(i, p, Clip(g));
-                g.zero_();
+                indices.Add(i);
+                weights.Add(_parameters[i]);
+                gradients.Add(g);
             }
+        }
+        if (gradients.Count > 0)
+        {
+            foreach (var g in gradients) ClipInPlace(g);
+            Update(indices, weights, gradients);
         }
         Iterations++;
     }
@@ -146,18 +154,18 @@ public abstract class Optimizer
         _ownerName = "";
     }
 
-    // Keras's order: clipnorm, else clipvalue. clipnorm rescales each weight's gradient by c / max(‖g‖, c).
-    private Tensor Clip(Tensor gradient)
+    // Keras's order: clipnorm, else clipvalue. clipnorm rescales each weight's gradient by c / max(‖g‖, c). In place:
+    // the gradient is cleared after the update anyway.
+    private void ClipInPlace(Tensor gradient)
     {
         if (ClipNorm is { } c)
         {
-            return gradient * (c / gradient.norm().clamp_min(c));
+            gradient.mul_(c / gradient.norm().clamp_min(c));
         }
-        if (ClipValue is { } v)
+        else if (ClipValue is { } v)
         {
-            return gradient.clamp(-v, v);
+            gradient.clamp_(-v, v);
         }
-        return gradient;
     }
 
     /// <summary>Creates per-weight state (e.g. Adam's moments), with <see cref="ZeroSlots"/>.</summary>
@@ -174,6 +182,27 @@ public abstract class Optimizer
 
     /// <summary>Updates weight <paramref name="index"/> in place; <see cref="Iterations"/> is the count before this step.</summary>
     protected abstract void Update(int index, Tensor weight, Tensor gradient);
+
+    /// <summary>Updates every weight that has a gradient, in place, then sets those gradients to zero. The default calls
+    /// <see cref="Update(int, Tensor, Tensor)"/> per weight; an optimizer with a multi-tensor kernel overrides it.</summary>
+    /// <param name="indices">Each weight's index in the list given to <see cref="Build"/>, ascending.</param>
+    /// <param name="weights">The weights, in the same order.</param>
+    /// <param name="gradients">Their gradients, already clipped; the method leaves them zero.</param>
+    protected virtual void Update(IReadOnlyList<int> indices, IReadOnlyList<Tensor> weights, IReadOnlyList<Tensor> gradients)
+    {
+        for (int k = 0; k < indices.Count; k++)
+        {
+            Update(indices[k], weights[k], gradients[k]);
+        }
+        if (FusedKernels.Available)
+        {
+            FusedKernels.Zero(gradients);
+        }
+        else
+        {
+            foreach (var g in gradients) g.zero_();
+        }
+    }
 
     private void DisposeSlots()
     {

@@ -18,10 +18,11 @@ public sealed class SparseCategoricalCrossentropy : Loss
     /// <param name="yPred">Probabilities, shape (batch, classes) or (batch, time, classes).</param>
     protected override Tensor PerPosition(Tensor yTrue, Tensor yPred)
     {
-        var picked = yPred.clamp(Epsilon, 1 - Epsilon)
-            .gather(-1, yTrue.to_type(ScalarType.Int64).unsqueeze(-1))
-            .squeeze(-1);
-        return -picked.log();
+        // Clipping is element-wise, so picking the true class first and clipping only it gives the same values and
+        // gradients (the other classes never receive any) with a class-count times smaller clamp and log.
+        var classes = yTrue.dtype == ScalarType.Int64 ? yTrue : yTrue.to_type(ScalarType.Int64);
+        var picked = yPred.gather(-1, classes.unsqueeze(-1)).squeeze(-1);
+        return -picked.clamp(Epsilon, 1 - Epsilon).log();
     }
 
     public override void ValidateTargets(Tensor yTrue, long[] outputShape, string parameterName)
