@@ -12,8 +12,9 @@ namespace MlNetRnn.Pipelines.Bench;
 /// W2 "tagger" through the library: Embedding(5000, 64, maskZero) → SimpleRNN(tanh, 128, returnSequences) →
 /// TimeDistributed(Dense(17, softmax)), Adam lr 1e-3, batches of 32, one epoch per timed run on a fresh model, all
 /// through <c>Model.Fit</c>: once on length-grouped batches (ours to choose), once on exactly torch_bench.py's batches
-/// (consecutive sentences in order). Inference: <c>Predict</c> + argmax over torch_bench.py's batches of 256.
-/// Batches are padded before any timing; tokens/s counts real tokens.
+/// (consecutive sentences in order). Inference: <c>PredictSequences</c> (sorted by length, batches of 256) + argmax.
+/// torch_bench.py's batches are padded before any timing; the library's <see cref="SequenceBatchSource"/> pads its
+/// batches as it goes, inside the timed epoch. Tokens/s counts real tokens.
 /// </summary>
 public sealed class TaggerWorkload : IDisposable
 {
@@ -33,7 +34,6 @@ public sealed class TaggerWorkload : IDisposable
     public const int WarmUpBatches = 10;
 
     private readonly List<PaddedBatch> _sameBatches;
-    private readonly List<PaddedBatch> _inferBatches;
 
     /// <param name="data">The sentences.</param>
     /// <param name="repeats">Timed runs per figure; each figure is their median.</param>
@@ -42,9 +42,8 @@ public sealed class TaggerWorkload : IDisposable
         if (repeats < 1) throw new ArgumentException($"repeats must be ≥ 1; received {repeats}.", nameof(repeats));
         Data = data;
         Repeats = repeats;
-        Grouped = new LengthGroupedBatches(data.Ids, data.Tags, TrainBatch, seed: 0);
+        Grouped = new SequenceBatchSource(data.Ids, data.Tags, TrainBatch, seed: 0);
         _sameBatches = InOrder(data.Ids, data.Tags, TrainBatch);
-        _inferBatches = InOrder(data.Ids, null, InferBatch);
         SameBatches = BatchSource.FromBatches(_sameBatches.Select(b => new Batch([b.Ids], b.Tags!)).ToArray());
     }
 
@@ -53,8 +52,8 @@ public sealed class TaggerWorkload : IDisposable
     /// <summary>Timed runs per figure.</summary>
     public int Repeats { get; }
 
-    /// <summary>Length-grouped training batches, in a seeded order.</summary>
-    public LengthGroupedBatches Grouped { get; }
+    /// <summary>Length-grouped training batches (the library's own source), in a seeded order.</summary>
+    public SequenceBatchSource Grouped { get; }
 
     /// <summary>torch_bench.py's training batches: consecutive sentences, 32 at a time, in sentence order.</summary>
     public IBatchSource SameBatches { get; }
@@ -78,19 +77,16 @@ public sealed class TaggerWorkload : IDisposable
     public static double TrainEpoch(Sequential model, IBatchSource source) =>
         BenchTiming.Seconds(() => model.Fit(source, epochs: 1, verbose: 0));
 
-    /// <summary>Seconds of one inference pass (Predict + argmax) over the batches of 256.</summary>
+    /// <summary>Seconds of one inference pass (PredictSequences + argmax) over the sentences.</summary>
     /// <param name="model">A trained tagger.</param>
-    /// <param name="limit">Only the first batches; default all.</param>
+    /// <param name="limit">Only the first sentences; default all.</param>
     public double Infer(Sequential model, int? limit = null)
     {
-        var batches = limit is { } n ? _inferBatches.Take(n).ToArray() : _inferBatches.ToArray();
+        var sentences = limit is { } n ? Data.Ids.Take(n).ToArray() : Data.Ids;
         return BenchTiming.Seconds(() =>
         {
-            foreach (var batch in batches)
-            {
-                using var scope = NewDisposeScope();
-                model.Predict(batch.Ids, batchSize: InferBatch).argmax(-1);
-            }
+            using var scope = NewDisposeScope();
+            model.PredictSequences(sentences, InferBatch).argmax(-1);
         });
     }
 
@@ -125,7 +121,7 @@ public sealed class TaggerWorkload : IDisposable
         var sameTimes = TimeTraining(SameBatches, keep: false);
         trained = last!;
         var model = trained;
-        var inferTimes = BenchTiming.Repeat(Repeats, () => Infer(model, limit: 3), () => Infer(model));
+        var inferTimes = BenchTiming.Repeat(Repeats, () => Infer(model, limit: 3 * InferBatch), () => Infer(model));
 
         double grouped = BenchTiming.Median(groupedTimes), same = BenchTiming.Median(sameTimes), infer = BenchTiming.Median(inferTimes);
         int tokens = Data.RealTokens;
@@ -139,7 +135,6 @@ public sealed class TaggerWorkload : IDisposable
             ["train_tokens_per_s"] = Math.Round(tokens / grouped),
             ["train_median_s"] = BenchTiming.Round(grouped, 3),
             ["train_times_s"] = BenchTiming.Times(groupedTimes, 3),
-            ["train_padded_tokens"] = Grouped.PaddedTokens,
             ["train_same_batches_tokens_per_s"] = Math.Round(tokens / same),
             ["train_same_batches_median_s"] = BenchTiming.Round(same, 3),
             ["train_same_batches_times_s"] = BenchTiming.Times(sameTimes, 3),
@@ -153,7 +148,7 @@ public sealed class TaggerWorkload : IDisposable
         [
             new BenchFigure("W2 train, length-grouped batches", Rate(tokens, grouped)),
             new BenchFigure("W2 train, PyTorch's batches", Rate(tokens, same)),
-            new BenchFigure("W2 inference, Predict", Rate(tokens, infer)),
+            new BenchFigure("W2 inference, PredictSequences", Rate(tokens, infer)),
         ], json);
     }
 
@@ -175,9 +170,7 @@ public sealed class TaggerWorkload : IDisposable
 
     public void Dispose()
     {
-        foreach (var batch in _sameBatches.Concat(_inferBatches)) batch.Dispose();
+        foreach (var batch in _sameBatches) batch.Dispose();
         _sameBatches.Clear();
-        _inferBatches.Clear();
-        Grouped.Dispose();
     }
 }
