@@ -6,9 +6,9 @@ namespace MlNetRnn.Pipelines.Commands;
 
 /// <summary>
 /// Checks a command line before Spectre.Console.Cli binds it, so that every mistake is named the same way:
-/// an unknown command or option (with the closest valid one), a value that is not a number or not one of
-/// the choices (naming the option), a missing value, a stray argument. Spectre's own parsing is lenient about unknown options, which
-/// would otherwise be ignored.
+/// an unknown command, sub-command or option (with the closest valid one), a missing required option, a value that is
+/// not a number or not one of the choices (naming the option), a missing value, a stray argument. Spectre's own
+/// parsing is lenient about unknown options, which would otherwise be ignored.
 /// </summary>
 public static class CommandLine
 {
