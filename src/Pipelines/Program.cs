@@ -5,22 +5,6 @@ using Spectre.Console.Cli;
 // Touch the library first: its module initializer configures libtorch's OpenMP runtime before it loads.
 MlNetRnn.Utils.EnsureNativeSettings();
 
-// `bench serve` is its own small app whose one command is named "bench serve": the command-line check knows one
-// command word, so the two words are passed as that one (messages then read "bench serve: …").
-if (args is ["bench", "serve", ..])
-{
-    var serve = new CommandApp();
-    serve.Configure(config =>
-    {
-        config.SetApplicationName("mlnetrnn");
-        config.SetApplicationVersion(Version());
-        config.AddCommand<BenchServeCommand>("bench serve")
-            .WithDescription("Time a saved tagger serving a file's sentences: Transform over all of them, then a PredictionEngine one at a time.")
-            .WithExample("bench serve", "--model", "tagger.zip", "--data", "dev.conllu", "--json");
-    });
-    return CliErrors.Run(serve, [new("bench serve", typeof(BenchServeCommand.Settings))], ["bench serve", .. args[2..]]);
-}
-
 CommandLine.CommandSpec[] commands =
 [
     new("demo", typeof(DemoCommand.Settings)),
@@ -29,6 +13,7 @@ CommandLine.CommandSpec[] commands =
     new("predict", typeof(PredictCommand.Settings)),
     new("export", typeof(ExportCommand.Settings)),
     new("bench", typeof(BenchCommand.Settings)),
+    new("bench serve", typeof(BenchServeCommand.Settings)),
 ];
 
 var app = new CommandApp();
@@ -36,6 +21,7 @@ app.Configure(config =>
 {
     config.SetApplicationName("mlnetrnn");
     config.SetApplicationVersion(Version());
+    config.SetHelpProvider(new BranchHelpProvider(config.Settings));
     config.AddCommand<DemoCommand>("demo")
         .WithDescription("Reproduce the seed Keras notebook: the RNN cell, states over a sequence, the S/V/O tagger.");
     config.AddCommand<TrainCommand>("train")
@@ -50,10 +36,15 @@ app.Configure(config =>
     config.AddCommand<ExportCommand>("export")
         .WithDescription("Write a saved tagger as one ONNX file: tokens (and characters) in, tags and probabilities out (docs/onnx.md).")
         .WithExample("export", "--model", "tagger.zip", "--onnx", "tagger.onnx");
-    config.AddCommand<BenchCommand>("bench")
-        .WithDescription("Time W1 (seed fit), W2 (tagger training and inference, library and ML.NET), W3 (PredictionEngine latency) and W2 memory; `bench serve --model m.zip --data f.conllu` times a saved tagger.")
-        .WithExample("bench", "--json")
-        .WithExample("bench", "serve", "--model", "tagger.zip", "--data", "dev.conllu");
+    config.AddBranch("bench", bench =>
+    {
+        bench.SetDescription("Time W1 (seed fit), W2 (tagger training and inference, library and ML.NET), W3 (PredictionEngine latency) and W2 memory; `bench serve` times a saved tagger.");
+        bench.SetDefaultCommand<BenchCommand>();
+        bench.AddExample("bench", "--json");
+        bench.AddCommand<BenchServeCommand>("serve")
+            .WithDescription("Time a saved tagger serving a file's sentences: Transform over all of them, then a PredictionEngine one at a time.")
+            .WithExample("bench", "serve", "--model", "tagger.zip", "--data", "dev.conllu", "--json");
+    });
 });
 return CliErrors.Run(app, commands, args);
 

@@ -64,6 +64,8 @@ public sealed class SequenceTaggerEstimator : IEstimator<SequenceTaggerTransform
     /// held out as validation data.</summary>
     /// <exception cref="InvalidOperationException">The view has no non-empty sentence (or too few to hold some
     /// out), or a row is invalid (the message names the row).</exception>
+    /// <exception cref="TrainingDivergedException">An epoch's loss became NaN or infinite (training stops after that
+    /// epoch, even when early stopping kept an earlier one), or the trained weights did: the learning rate is too high.</exception>
     /// <exception cref="OperationCanceledException"><see cref="SequenceTaggerOptions.CancellationToken"/> was cancelled.</exception>
     public SequenceTaggerTransformer Fit(IDataView input)
     {
@@ -80,6 +82,7 @@ public sealed class SequenceTaggerEstimator : IEstimator<SequenceTaggerTransform
     /// <exception cref="ArgumentException"><see cref="SequenceTaggerOptions.ValidationFraction"/> is also set.</exception>
     /// <exception cref="InvalidOperationException">Either view has no non-empty sentence, or a row is invalid
     /// (the message names the row).</exception>
+    /// <exception cref="TrainingDivergedException">As for <see cref="Fit(IDataView)"/>.</exception>
     /// <exception cref="OperationCanceledException"><see cref="SequenceTaggerOptions.CancellationToken"/> was cancelled.</exception>
     public SequenceTaggerTransformer Fit(IDataView trainData, IDataView validationData)
     {
@@ -117,9 +120,33 @@ public sealed class SequenceTaggerEstimator : IEstimator<SequenceTaggerTransform
         var hyperParameters = _options.CopyHyperParameters(seed);
         using var progress = new TrainingProgress(_host, hyperParameters, devTokens is not null, _options.OnEpoch, _options.CancellationToken);
         progress.Start(tokens.Count, devTokens?.Count ?? 0);
-        var network = SequenceTaggerNetwork.Train(tokens, tags, hyperParameters, devTokens, devTags, progress.OnEpoch, _options.CancellationToken, _options.OnBatch);
+        // A non-finite loss ends training at once: the weights behind it are NaN or overflowing, no later epoch repairs
+        // them, and a model early stopping would fall back on produced that loss itself. Weights are checked at the end
+        // too, for an update that broke them after the last loss was measured.
+        EpochReport? last = null;
+        void OnEpoch(EpochReport report)
+        {
+            last = report;
+            progress.OnEpoch(report);
+            if (!double.IsFinite(report.Loss))
+                throw new TrainingDivergedException(report.Epoch, report.Loss, hyperParameters.LearningRate);
+        }
+        var network = SequenceTaggerNetwork.Train(tokens, tags, hyperParameters, devTokens, devTags, OnEpoch, _options.CancellationToken, _options.OnBatch);
+        if (last is not null && !HasFiniteWeights(network))
+        {
+            network.Dispose();
+            throw new TrainingDivergedException(last.Epoch, last.Loss, hyperParameters.LearningRate);
+        }
         progress.Finish();
         return new SequenceTaggerTransformer(_mlContext, _options, network, input);
+    }
+
+    /// <summary>Whether every weight of <paramref name="network"/> is finite. Internal for tests.</summary>
+    internal static bool HasFiniteWeights(SequenceTaggerNetwork network)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        using var noGrad = TorchSharp.torch.no_grad();
+        return network.Model.NamedWeights.All(w => w.Weight.Variable.isfinite().all().item<bool>());
     }
 
     private static string Describe(SchemaShape.Column column)

@@ -1,4 +1,5 @@
 using MlNetRnn.Data;
+using MlNetRnn.MlNet;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -6,8 +7,9 @@ namespace MlNetRnn.Pipelines.Commands;
 
 /// <summary>
 /// Runs the command line and turns failures into one line on stderr. User errors (the command line, the
-/// user's files and their I/O, data and model-file checks) exit with <see cref="UserError"/>; anything else is
-/// a bug in mlnetrnn: its message and <see cref="InternalError"/>, and the stack trace with <c>--verbose</c>.
+/// user's files and their I/O, data and model-file checks, training diverged under the user's settings) exit with
+/// <see cref="UserError"/>; anything else is a bug in mlnetrnn: its message and <see cref="InternalError"/>, and the
+/// stack trace with <c>--verbose</c>.
 /// </summary>
 public static class CliErrors
 {
@@ -51,7 +53,8 @@ public static class CliErrors
 
     /// <summary>Our own exceptions and those about the user's files; see the class summary.</summary>
     public static bool IsUserError(Exception e) => e is UsageException or CommandParseException or CommandRuntimeException
-        or SequenceDataFormatException or InvalidDataException or IOException or UnauthorizedAccessException;
+        or SequenceDataFormatException or InvalidDataException or IOException or UnauthorizedAccessException
+        or TrainingDivergedException;
 
     /// <summary>Runs <paramref name="action"/>; an I/O failure it raises is rethrown with its message prefixed
     /// by <paramref name="option"/>, so the line names the option as well as the file.</summary>
@@ -93,6 +96,8 @@ public static class CliErrors
     private static string Describe(Exception e)
     {
         var message = MessageOf(e);
+        // "Training diverged: …" reads as the CLI's other lines: "mlnetrnn: training diverged: …".
+        if (e is TrainingDivergedException) return char.ToLowerInvariant(message[0]) + message[1..];
         if (e is not (CommandParseException or CommandRuntimeException)) return message;
         try
         {

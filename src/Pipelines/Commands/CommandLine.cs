@@ -6,29 +6,40 @@ namespace MlNetRnn.Pipelines.Commands;
 
 /// <summary>
 /// Checks a command line before Spectre.Console.Cli binds it, so that every mistake is named the same way:
-/// an unknown command or option (with the closest valid one), a value that is not a number or not one of
-/// the choices (naming the option), a missing value, a stray argument. Spectre's own parsing is lenient about unknown options, which
-/// would otherwise be ignored.
+/// an unknown command, sub-command or option (with the closest valid one), a missing required option, a value that is
+/// not a number or not one of the choices (naming the option), a missing value, a stray argument. Spectre's own
+/// parsing is lenient about unknown options, which would otherwise be ignored.
 /// </summary>
 public static class CommandLine
 {
     /// <summary>Options every command accepts.</summary>
     public static readonly string[] CommonOptions = ["--help", "-h", "--verbose"];
 
-    /// <summary>One command: its name and its settings type (whose <see cref="CommandOptionAttribute"/>s are its options).</summary>
-    public sealed record CommandSpec(string Name, Type Settings);
+    /// <summary>One command: its name, one word or a command and its sub-command ("bench serve"), and its settings
+    /// type (whose <see cref="CommandOptionAttribute"/>s are its options).</summary>
+    public sealed record CommandSpec(string Name, Type Settings)
+    {
+        /// <summary>The words that name the command on the command line.</summary>
+        public string[] Words => Name.Split(' ');
+    }
 
-    /// <summary>Throws <see cref="UsageException"/> for the first problem in <paramref name="args"/>.</summary>
+    /// <summary>Throws <see cref="UsageException"/> for the first problem in <paramref name="args"/>. The command is
+    /// the spec whose words lead <paramref name="args"/>, the longest if several do ("bench serve" before "bench").</summary>
     public static void Check(IReadOnlyList<CommandSpec> commands, IReadOnlyList<string> args)
     {
         if (args.Count == 0 || args[0] is "--help" or "-h" or "--version") return;
-        var names = commands.Select(c => c.Name).ToArray();
+        var names = commands.Select(c => c.Words[0]).Distinct().ToArray();
         if (args[0].StartsWith('-'))
             throw new UsageException($"expected a command ({string.Join(", ", names)}) before '{Quote(args[0])}'");
-        var command = commands.FirstOrDefault(c => c.Name == args[0])
+        var command = commands.Where(c => args.Take(c.Words.Length).SequenceEqual(c.Words)).MaxBy(c => c.Words.Length)
             ?? throw new UsageException($"unknown command '{Quote(args[0])}'{Suggestion(args[0], names)}; commands: {string.Join(", ", names)}");
+        int first = command.Words.Length;
+        if (first < args.Count && !args[first].StartsWith('-') && SubCommandsOf(commands, command) is [_, ..] subCommands)
+            throw new UsageException(
+                $"{command.Name}: unknown sub-command '{Quote(args[first])}'{Suggestion(args[first], subCommands)}; sub-commands: {string.Join(", ", subCommands)}");
         var options = OptionsOf(command.Settings);
-        for (int i = 1; i < args.Count; i++)
+        var given = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = first; i < args.Count; i++)
         {
             var arg = args[i];
             if (CommonOptions.Contains(arg)) continue;
@@ -38,6 +49,7 @@ public static class CommandLine
             if (!options.TryGetValue(name, out var type))
                 throw new UsageException(
                     $"{command.Name}: unknown option '{Quote(name)}'{Suggestion(name, options.Keys.Concat(CommonOptions))}");
+            given.Add(name);
             if (type == typeof(bool))
             {
                 if (inlineValue is not null && !bool.TryParse(inlineValue, out _))
@@ -53,7 +65,27 @@ public static class CommandLine
             }
             CheckValue(name, value, Nullable.GetUnderlyingType(type) ?? type);
         }
+        if (args.Contains("--help") || args.Contains("-h")) return;
+        // Spectre's own wording, with the whole command name (Spectre names a sub-command by its last word only).
+        foreach (var option in RequiredOptionsOf(command.Settings))
+            if (!option.Names.Any(given.Contains))
+                throw new UsageException($"Command '{command.Name}' is missing required option '{option.Name}'.");
     }
+
+    /// <summary>The required options of a settings type: the name Spectre reports (the first long name) and every
+    /// spelling with dashes.</summary>
+    private static IEnumerable<(string Name, string[] Names)> RequiredOptionsOf(Type settings) =>
+        settings.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Select(p => p.GetCustomAttribute<CommandOptionAttribute>())
+            .OfType<CommandOptionAttribute>()
+            .Where(o => o.IsRequired)
+            .Select(o => (o.LongNames.FirstOrDefault() ?? o.ShortNames[0],
+                o.LongNames.Select(n => $"--{n}").Concat(o.ShortNames.Select(n => $"-{n}")).ToArray()));
+
+    /// <summary>The next words of the commands that extend <paramref name="command"/> by one word ("serve" for "bench").</summary>
+    private static string[] SubCommandsOf(IReadOnlyList<CommandSpec> commands, CommandSpec command) =>
+        commands.Where(c => c.Words.Length == command.Words.Length + 1 && c.Words.Take(command.Words.Length).SequenceEqual(command.Words))
+            .Select(c => c.Words[^1]).ToArray();
 
     /// <summary>The value <paramref name="text"/> of option <paramref name="name"/>: a whole number, a number, or one of
     /// an enum's names (any case), as the option's type asks.</summary>

@@ -94,6 +94,26 @@ public sealed class CliBenchTests
     private static int CountOf(string text, string part) => (text.Length - text.Replace(part, "", StringComparison.Ordinal).Length) / part.Length;
 
     [TestMethod]
+    public void Help_ListsServeUnderBench_AndEachCommandsOwnOptions()
+    {
+        var bench = CliProcess.Run(null, "bench", "--help");
+        Assert.AreEqual(0, bench.ExitCode, bench.ToString());
+        StringAssert.Contains(bench.StdOut, "mlnetrnn bench [OPTIONS] [COMMAND]", bench.ToString());
+        StringAssert.Matches(bench.StdOut, new System.Text.RegularExpressions.Regex(@"COMMANDS:\s+serve\s+Time a saved tagger"), bench.ToString());
+        foreach (var option in new[] { "--quick", "--threads <N>", "--json", "--profile" })
+            StringAssert.Contains(bench.StdOut, option, bench.ToString());
+        Assert.DoesNotContain("--model", bench.StdOut, bench.ToString());
+
+        var serve = CliProcess.Run(null, "bench", "serve", "--help");
+        Assert.AreEqual(0, serve.ExitCode, serve.ToString());
+        StringAssert.Contains(serve.StdOut, "mlnetrnn bench serve [OPTIONS]", serve.ToString());
+        foreach (var option in new[] { "--model <FILE>", "--data <FILE>", "--json", "--threads <N>" })
+            StringAssert.Contains(serve.StdOut, option, serve.ToString());
+        Assert.DoesNotContain("--quick", serve.StdOut, serve.ToString());
+        Assert.AreEqual("", serve.StdErr, serve.ToString());
+    }
+
+    [TestMethod]
     public void BadOptionsAndFiles_ExitTwo_WithOneLine()
     {
         var missing = Path.Combine(_dir, "missing.zip");
@@ -101,6 +121,8 @@ public sealed class CliBenchTests
         CliAssert.UserError(CliProcess.Run(null, "bench", "--threads", "two"), "--threads: 'two' is not a whole number");
         CliAssert.UserError(CliProcess.Run(null, "bench", "--qiuck"), "bench: unknown option '--qiuck' (did you mean '--quick'?)");
         CliAssert.UserError(CliProcess.Run(null, "bench", "serve", "--modle", _model), "bench serve: unknown option '--modle' (did you mean '--model'?)");
+        CliAssert.UserError(CliProcess.Run(null, "bench", "serv", "--model", _model), "bench: unknown sub-command 'serv' (did you mean 'serve'?); sub-commands: serve");
+        CliAssert.UserError(CliProcess.Run(null, "bench", "serve", "--model", _model, "--quick"), "bench serve: unknown option '--quick'");
         CliAssert.UserError(CliProcess.Run(null, "bench", "serve", "--data", _sample), "Command 'bench serve' is missing required option 'model'.");
         CliAssert.UserError(CliProcess.Run(null, "bench", "serve", "--model", missing, "--data", _sample), $"{missing}: model file not found");
         CliAssert.UserError(CliProcess.Run(null, "bench", "serve", "--model", _sample, "--data", _sample),

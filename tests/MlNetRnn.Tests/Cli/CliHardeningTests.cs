@@ -55,6 +55,20 @@ public sealed class CliHardeningTests
     }
 
     [TestMethod]
+    public void DivergedTraining_ExitsTwo_SayingWhatToChange_AndWritesNoModel()
+    {
+        // S/V/O data, seed 1: the first update makes the weights NaN, so epoch 2's loss is NaN and training stops there.
+        var output = PathOf("diverged.zip");
+        var result = CliProcess.Run(null, "train", "--train", DataPaths.RepoDataset("svo.conll"), "--model", output,
+            "--epochs", "4", "--learning-rate", "1e20", "--units", "8", "--embedding", "8", "--seed", "1");
+        CliAssert.UserError(result,
+            "training diverged: the loss became NaN at epoch 2 (learning rate 1E+20). Lower the learning rate or set a gradient clip norm.");
+        StringAssert.Contains(result.StdOut, "epoch 2/4 loss NaN", result.ToString());
+        Assert.DoesNotContain("epoch 3/4", result.StdOut, result.ToString());
+        Assert.IsFalse(File.Exists(output));
+    }
+
+    [TestMethod]
     public void BadValues_NameTheOption()
     {
         var output = PathOf("never.zip");
