@@ -23,11 +23,13 @@ internal sealed class TaggerBatches : IBatchSource, IDisposable
     private readonly IReadOnlyList<int[][]>? _chars;
     private readonly IReadOnlyList<int[]> _labels;
     private readonly int _batchSize;
-    private readonly double _rareTokenDropout;
     private readonly Func<int, bool>? _isRare;
     private readonly Random _shuffler;
     private readonly Generator _dropout;
     private readonly Tensor? _wordDropout;
+    // Held for the source's lifetime: a Scalar made implicitly for one call can be finalized while libtorch still reads it.
+    private readonly Scalar _unknownId = Vocabulary.OutOfVocabularyId.ToScalar();
+    private readonly Scalar _rareRate;
 
     /// <param name="ids">Word ids of each sentence.</param>
     /// <param name="chars">Character ids of each token of each sentence, or null without character features.</param>
@@ -45,7 +47,7 @@ internal sealed class TaggerBatches : IBatchSource, IDisposable
         _chars = chars;
         _labels = labels;
         _batchSize = batchSize;
-        _rareTokenDropout = rareTokenDropout;
+        _rareRate = rareTokenDropout.ToScalar();
         _isRare = rareTokenDropout > 0 && rareIds.Count > 0 ? rareIds.Contains : null;
         _shuffler = new Random(seed);
         _dropout = new Generator((ulong)seed);
@@ -62,14 +64,14 @@ internal sealed class TaggerBatches : IBatchSource, IDisposable
             var words = batch.Ids;
             if (batch.RareTokens is { } rare)
             {
-                var drop = rare.logical_and(rand(rare.shape, generator: _dropout).lt(_rareTokenDropout));
-                words = words.masked_fill(drop, Vocabulary.OutOfVocabularyId);
+                var drop = rare.logical_and(rand(rare.shape, generator: _dropout).lt(_rareRate));
+                words = words.masked_fill(drop, _unknownId);
             }
             if (_wordDropout is not null)
             {
                 // Padding and out-of-vocabulary ids have probability 0, so only real known words are dropped.
                 var drop = rand(words.shape, generator: _dropout).lt(_wordDropout.index_select(0, words.flatten()).reshape(words.shape));
-                words = words.masked_fill(drop, Vocabulary.OutOfVocabularyId);
+                words = words.masked_fill(drop, _unknownId);
             }
             Tensor[] inputs = batch.Chars is { } chars ? [words, chars] : [words];
             yield return new Batch(inputs, batch.Tags!, count: batch.TokenCount);
@@ -116,5 +118,7 @@ internal sealed class TaggerBatches : IBatchSource, IDisposable
     {
         _dropout.Dispose();
         _wordDropout?.Dispose();
+        _unknownId.Dispose();
+        _rareRate.Dispose();
     }
 }
