@@ -3,6 +3,7 @@ using System.Text;
 using MlNetRnn.Data;
 using MlNetRnn.Models;
 using MlNetRnn.Onnx.Proto;
+using MlNetRnn.Tagging;
 
 namespace MlNetRnn.Onnx;
 
@@ -17,7 +18,8 @@ public static partial class OnnxExporter
     /// <see cref="ExportTagger(Stream, Model, IReadOnlyList{string}, bool, IReadOnlyList{string}, IReadOnlyDictionary{int, int}?, int, int, IReadOnlyDictionary{string, string}?, string)"/>
     /// taken from the network itself: its vocabulary, lower-casing, tags, character vocabulary (each entry one
     /// Unicode scalar; entry k has id k + 2, unknown characters <see cref="Vocabulary.OutOfVocabularyId"/>) and
-    /// <see cref="SequenceTaggerHyperParameters.MaxCharsPerToken"/>.
+    /// <see cref="SequenceTaggerHyperParameters.MaxCharsPerToken"/>, and its word-boundary marker ids when it was trained
+    /// with <see cref="SequenceTaggerHyperParameters.CharBoundaryMarkers"/>.
     /// </summary>
     /// <param name="network">The trained tagger.</param>
     /// <param name="modelId">Its model id, recorded as <see cref="ModelIdKey"/>.</param>
@@ -27,8 +29,11 @@ public static partial class OnnxExporter
         var hp = network.HyperParameters;
         var charIds = network.CharVocabulary is { } chars ? CodePointIds(chars) : null;
         var metadata = new Dictionary<string, string> { [ModelIdKey] = modelId };
+        (int, int)? markers = network.CharVocabulary is { } vocabulary && hp.CharBoundaryMarkers
+            ? (TokenEncoder.BeginOfWordId(vocabulary), TokenEncoder.EndOfWordId(vocabulary))
+            : null;
         return BuildTagger(network.Model, network.Vocabulary.Tokens, hp.Lowercase, network.TagNames, charIds,
-            Vocabulary.OutOfVocabularyId, charIds is null ? 0 : hp.MaxCharsPerToken, metadata, DefaultLowercaseLocale);
+            Vocabulary.OutOfVocabularyId, charIds is null ? 0 : hp.MaxCharsPerToken, metadata, DefaultLowercaseLocale, markers);
     }
 
     // Code point → id of a character vocabulary whose entries are single Unicode scalars.

@@ -25,7 +25,9 @@ public static partial class OnnxExporter
     /// <para>Inside: tokens → StringNormalizer LOWER (when <paramref name="lowercase"/>) → LabelEncoder to ids
     /// (<c>""</c> → <see cref="Vocabulary.PaddingId"/>, unknown → <see cref="Vocabulary.OutOfVocabularyId"/>); code
     /// points → LabelEncoder to character ids (0 → 0, unknown → <paramref name="unknownCharId"/>; keys are compared as
-    /// float32, exact for every code point); the network; ArgMax → LabelEncoder to tag names.</para>
+    /// float32, exact for every code point); the network; ArgMax → LabelEncoder to tag names. (A
+    /// <see cref="SequenceTaggerNetwork"/> trained with word-boundary markers is exported with them added inside the
+    /// graph: its begin-of-word id before each token's characters and its end-of-word id after the last.)</para>
     /// <para>Metadata (<c>metadata_props</c>, also spelled out in <c>doc_string</c>): <c>mlnetrnn.tags</c> (JSON array,
     /// class order), <c>mlnetrnn.lowercase</c>, <c>mlnetrnn.max_chars</c>, <c>mlnetrnn.version</c>, plus
     /// <paramref name="metadata"/>.</para>
@@ -52,7 +54,7 @@ public static partial class OnnxExporter
         IReadOnlyDictionary<string, string>? metadata = null, string lowercaseLocale = DefaultLowercaseLocale)
     {
         ArgumentNullException.ThrowIfNull(output);
-        var onnx = BuildTagger(network, knownWords, lowercase, tags, charIds, unknownCharId, maxChars, metadata, lowercaseLocale);
+        var onnx = BuildTagger(network, knownWords, lowercase, tags, charIds, unknownCharId, maxChars, metadata, lowercaseLocale, null);
         OnnxWriter.Write(onnx, output);
     }
 
@@ -64,21 +66,24 @@ public static partial class OnnxExporter
         IReadOnlyDictionary<string, string>? metadata = null, string lowercaseLocale = DefaultLowercaseLocale)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var onnx = BuildTagger(network, knownWords, lowercase, tags, charIds, unknownCharId, maxChars, metadata, lowercaseLocale);
+        var onnx = BuildTagger(network, knownWords, lowercase, tags, charIds, unknownCharId, maxChars, metadata, lowercaseLocale, null);
         SafeFile.WriteAtomically(path, stream => OnnxWriter.Write(onnx, stream));
     }
 
+    // wordBoundaryIds: the character ids of the begin-of-word and end-of-word markers the network was trained with around
+    // each token's characters (both ≥ 1, used by no character), or null for none; ignored without charIds. Only the
+    // SequenceTaggerNetwork overload passes them.
     internal static OnnxModel BuildTagger(
         Model network, IReadOnlyList<string> knownWords, bool lowercase, IReadOnlyList<string> tags,
         IReadOnlyDictionary<int, int>? charIds, int unknownCharId, int maxChars,
-        IReadOnlyDictionary<string, string>? metadata, string lowercaseLocale)
+        IReadOnlyDictionary<string, string>? metadata, string lowercaseLocale, (int Begin, int End)? wordBoundaryIds)
     {
         var graph = RequireGraph(network);
         ArgumentNullException.ThrowIfNull(knownWords);
         ArgumentNullException.ThrowIfNull(tags);
         ArgumentException.ThrowIfNullOrEmpty(lowercaseLocale);
         var (wordInput, charInput) = TaggerInputs(network, charIds is not null, maxChars);
-        CheckTagger(network, knownWords, tags, charIds, unknownCharId);
+        CheckTagger(network, knownWords, tags, charIds, unknownCharId, wordBoundaryIds);
 
         const string scope = "tagger";
         var builder = new OnnxGraphBuilder();
@@ -117,10 +122,13 @@ public static partial class OnnxExporter
         if (chars is not null)
         {
             var sorted = charIds!.OrderBy(p => p.Key).ToArray();
-            networkInputs[charInput] = builder.MlOp(scope, "LabelEncoder", [builder.Cast(scope, chars, OnnxDataType.Float)],
+            var charIdsOfInput = builder.MlOp(scope, "LabelEncoder", [builder.Cast(scope, chars, OnnxDataType.Float)],
                 OnnxAttribute.Floats("keys_floats", [0f, .. sorted.Select(p => (float)p.Key)]),
                 OnnxAttribute.Ints("values_int64s", [0L, .. sorted.Select(p => (long)p.Value)]),
                 OnnxAttribute.Int("default_int64", unknownCharId));
+            networkInputs[charInput] = wordBoundaryIds is { } markers
+                ? WithWordBoundaries(builder, scope, chars, charIdsOfInput, maxChars, markers)
+                : charIdsOfInput;
         }
         var probabilities = EmitNetwork(builder, network, networkInputs)[0].Name;
 
@@ -152,6 +160,25 @@ public static partial class OnnxExporter
             $". Outputs: tags string [batch, time] (\"\" at padding); probabilities float [batch, time, {tags.Count}]. " +
             $"Tokens are {(lowercase ? "lower-cased" : "not lower-cased")} before lookup. Tags in order: {entries["mlnetrnn.tags"]}.";
         return Assemble(builder, "mlnetrnn_tagger", inputs, outputs, doc, entries);
+    }
+
+    // (batch, time, maxChars) character ids → (batch, time, maxChars + 2): [begin, ids…, end, 0…] for a token of n ≥ 1
+    // characters (end at position n + 1), all zeros for a padding token; as TokenEncoder.CharIds writes them.
+    private static string WithWordBoundaries(OnnxGraphBuilder builder, string scope, string codePoints, string ids, int maxChars,
+        (int Begin, int End) markers)
+    {
+        var zero = builder.Int64s([0], scalar: true);
+        var lengths = builder.Op(scope, "ReduceSum",
+            [builder.Cast(scope, builder.Op(scope, "Not", [builder.Op(scope, "Equal", [codePoints, zero])]), OnnxDataType.Int64), builder.Int64s([-1])],
+            OnnxAttribute.Int("keepdims", 1));
+        var isToken = builder.Op(scope, "Greater", [lengths, zero]);
+        var begin = builder.Op(scope, "Where", [isToken, builder.Int64s([markers.Begin], scalar: true), zero]);
+        var after = builder.Op(scope, "Mul", [begin, zero]);
+        var framed = builder.Op(scope, "Concat", [begin, ids, after], OnnxAttribute.Int("axis", -1));
+        var positions = builder.Int64s(Enumerable.Range(0, maxChars + 2).Select(i => (long)i).ToArray());
+        var isEnd = builder.Op(scope, "And",
+            [builder.Op(scope, "Equal", [positions, builder.Op(scope, "Add", [lengths, builder.Int64s([1], scalar: true)])]), isToken]);
+        return builder.Op(scope, "Where", [isEnd, builder.Int64s([markers.End], scalar: true), framed]);
     }
 
     /// <summary>How a token longer than <paramref name="maxChars"/> is cut for the <c>chars</c> input, in words (as the
@@ -191,7 +218,7 @@ public static partial class OnnxExporter
     }
 
     private static void CheckTagger(Model network, IReadOnlyList<string> knownWords, IReadOnlyList<string> tags,
-        IReadOnlyDictionary<int, int>? charIds, int unknownCharId)
+        IReadOnlyDictionary<int, int>? charIds, int unknownCharId, (int Begin, int End)? wordBoundaryIds)
     {
         if (knownWords.Any(w => string.IsNullOrEmpty(w)))
         {
@@ -222,6 +249,14 @@ public static partial class OnnxExporter
         if (charIds is not null && charIds.Keys.FirstOrDefault(k => k is < 0 or > 0x10FFFF) is var bad && bad != 0)
         {
             throw new ArgumentException($"charIds keys are Unicode code points (1 to 0x10FFFF); received {bad}.", nameof(charIds));
+        }
+        if (charIds is not null && wordBoundaryIds is { } markers
+            && (markers.Begin < 1 || markers.End < 1 || markers.Begin == markers.End || markers.Begin == unknownCharId || markers.End == unknownCharId
+                || charIds.Values.Any(id => id == markers.Begin || id == markers.End)))
+        {
+            throw new ArgumentException(
+                $"wordBoundaryIds must be two distinct ids ≥ 1 that no character (nor unknownCharId) uses; received ({markers.Begin}, {markers.End}).",
+                nameof(wordBoundaryIds));
         }
     }
 }

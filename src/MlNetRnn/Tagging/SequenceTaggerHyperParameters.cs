@@ -15,7 +15,7 @@ public class SequenceTaggerHyperParameters
     internal const int DefaultUnits = 150;
     internal const int DefaultEpochs = 8;
     internal const int DefaultBatchSize = 64;
-    internal const double DefaultLearningRate = 3e-3;
+    internal const double DefaultLearningRate = 8e-3;
 
     /// <summary>Largest <see cref="EmbeddingSize"/> and <see cref="Units"/>: beyond it libtorch's allocations
     /// (units² recurrent weights, times four with gradients and Adam's moments) fail or abort the process.</summary>
@@ -68,6 +68,11 @@ public class SequenceTaggerHyperParameters
     /// and last characters (half each, the odd one at the start). Default 20.</summary>
     public int MaxCharsPerToken { get; set; } = 20;
 
+    /// <summary>Whether the character encoder reads each token between a begin-of-word and an end-of-word marker (two
+    /// character ids of their own, after the vocabulary's), so that the CNN's windows tell prefixes and suffixes from
+    /// the middle of a word. Default true.</summary>
+    public bool CharBoundaryMarkers { get; set; } = true;
+
     /// <summary>Dropout rate after the embeddings and after each recurrent layer (training only), in [0, 1). Default 0.33.</summary>
     public double Dropout { get; set; } = 0.33;
 
@@ -85,8 +90,17 @@ public class SequenceTaggerHyperParameters
     /// <summary>Sentences per batch, 1 to <see cref="MaxBatchSize"/>. Default 64.</summary>
     public int BatchSize { get; set; } = DefaultBatchSize;
 
-    /// <summary>Adam learning rate, a positive finite number. Default 0.003.</summary>
+    /// <summary>Adam learning rate, a positive finite number. Default 0.008.</summary>
     public double LearningRate { get; set; } = DefaultLearningRate;
+
+    /// <summary>Adam's decay of the second moment (Keras <c>beta_2</c>), in (0, 1). Default 0.9 (Dozat and Manning's
+    /// tagger setting; Keras's own default is 0.999).</summary>
+    public double AdamBeta2 { get; set; } = 0.9;
+
+    /// <summary>Momentum of an exponential moving average of the weights (Keras optimizer <c>use_ema</c> with this
+    /// <c>ema_momentum</c>): dev is scored with the averaged weights and the network keeps them; in [0, 1), 0 turns it
+    /// off. Default 0 (it helps EWT a little, but with few training steps the average stays near the first steps' weights).</summary>
+    public double EmaMomentum { get; set; }
 
     /// <summary>The learning rate is multiplied by this after every epoch (Keras <c>LearningRateScheduler</c>); in (0, 1],
     /// 1 keeps it constant. Default 0.8.</summary>
@@ -110,6 +124,13 @@ public class SequenceTaggerHyperParameters
     /// Default 0.25.
     /// </summary>
     public double RareTokenDropout { get; set; } = 0.25;
+
+    /// <summary>
+    /// Word dropout α over every word (Kiperwasser and Goldberg): at each training step a word seen c times is replaced
+    /// by the out-of-vocabulary id with probability α / (α + c), beside <see cref="RareTokenDropout"/>; at least 0, 0
+    /// turns it off. Default 0.25.
+    /// </summary>
+    public double WordDropout { get; set; } = 0.25;
 
     /// <summary>
     /// With dev data: stop after this many epochs without a better dev accuracy, and keep the weights of the
@@ -145,6 +166,9 @@ public class SequenceTaggerHyperParameters
         check.Between(VocabularyMinCount, 1, int.MaxValue, nameof(VocabularyMinCount));
         check.Between(EarlyStoppingPatience, 0, int.MaxValue, nameof(EarlyStoppingPatience));
         check.That(RareTokenDropout is >= 0 and < 1, RareTokenDropout, "in [0, 1)", nameof(RareTokenDropout));
+        check.That(WordDropout >= 0 && double.IsFinite(WordDropout), WordDropout, "0 (off) or a positive finite number", nameof(WordDropout));
+        check.That(AdamBeta2 is > 0 and < 1, AdamBeta2, "in (0, 1)", nameof(AdamBeta2));
+        check.That(EmaMomentum is >= 0 and < 1, EmaMomentum, "in [0, 1), 0 for no averaging", nameof(EmaMomentum));
     }
 
     /// <summary>A plain copy of the hyper-parameters only (no options of a derived class), with <paramref name="seed"/>.</summary>
@@ -161,17 +185,21 @@ public class SequenceTaggerHyperParameters
         CharKernelSize = CharKernelSize,
         CharUnits = CharUnits,
         MaxCharsPerToken = MaxCharsPerToken,
+        CharBoundaryMarkers = CharBoundaryMarkers,
         Dropout = Dropout,
         Lowercase = Lowercase,
         EmbeddingsFile = EmbeddingsFile,
         Epochs = Epochs,
         BatchSize = BatchSize,
         LearningRate = LearningRate,
+        AdamBeta2 = AdamBeta2,
+        EmaMomentum = EmaMomentum,
         LearningRateDecay = LearningRateDecay,
         ClipNorm = ClipNorm,
         Seed = seed,
         VocabularyMinCount = VocabularyMinCount,
         RareTokenDropout = RareTokenDropout,
+        WordDropout = WordDropout,
         EarlyStoppingPatience = EarlyStoppingPatience,
     };
 

@@ -7,11 +7,12 @@ using static TorchSharp.torch;
 
 namespace MlNetRnn.Models;
 
-// The network's binary format: Save writes version 2; Load reads versions 1 and 2.
+// The network's binary format: Save writes version 3; Load reads versions 1 to 3 (version 2 is version 3 without the
+// hyper-parameters added in 3, see SequenceTaggerNetwork.PersistenceJson.cs).
 public sealed partial class SequenceTaggerNetwork
 {
     /// <summary>The newest format <see cref="Save"/> writes and <see cref="Load"/> reads.</summary>
-    public const int FormatVersion = 2;
+    public const int FormatVersion = 3;
 
     /// <summary>The largest embedding width or number of units a version-1 network may declare.</summary>
     public const int MaxStoredLayerSize = SequenceTaggerHyperParameters.MaxLayerSize;
@@ -25,7 +26,8 @@ public sealed partial class SequenceTaggerNetwork
         _vocabulary = vocabulary;
         _tags = tags;
         HyperParameters = hyperParameters;
-        _encoder = new TokenEncoder(vocabulary, charVocabulary, hyperParameters.Lowercase, hyperParameters.MaxCharsPerToken);
+        _encoder = new TokenEncoder(vocabulary, charVocabulary, hyperParameters.Lowercase, hyperParameters.MaxCharsPerToken,
+            hyperParameters.CharBoundaryMarkers);
         _model = model;
         _wordEmbedding = wordEmbedding;
         _model.FreezeForInference();
@@ -40,7 +42,7 @@ public sealed partial class SequenceTaggerNetwork
     }
 
     /// <summary>
-    /// Writes the network (format version 2; all integers little-endian, strings as <see cref="BinaryWriter"/> writes
+    /// Writes the network (format version 3; all integers little-endian, strings as <see cref="BinaryWriter"/> writes
     /// them: a 7-bit-encoded UTF-8 byte count, then the bytes): the magic string <c>MlNetRnn.SequenceTaggerNetwork</c>;
     /// the version (int32); the hyper-parameters as a UTF-8 JSON object (int32 byte count, then the bytes); the word
     /// vocabulary's tokens in id order (int32 count, then the strings); the character vocabulary's the same way, only
@@ -95,7 +97,7 @@ public sealed partial class SequenceTaggerNetwork
                 throw new InvalidDataException(
                     $"The sequence tagger network has format version {version}; this MlNetRnn reads versions 1 to {FormatVersion}. Upgrade MlNetRnn to load it.");
             }
-            return version == 1 ? LoadVersion1(reader) : LoadVersion2(reader);
+            return version == 1 ? LoadVersion1(reader) : LoadVersion2Or3(reader, version);
         }
         catch (EndOfStreamException e)
         {
@@ -107,7 +109,7 @@ public sealed partial class SequenceTaggerNetwork
         }
     }
 
-    private static SequenceTaggerNetwork LoadVersion2(BinaryReader reader)
+    private static SequenceTaggerNetwork LoadVersion2Or3(BinaryReader reader, int version)
     {
         var stream = reader.BaseStream;
         int jsonBytes = reader.ReadInt32();
@@ -117,7 +119,7 @@ public sealed partial class SequenceTaggerNetwork
         if (jsonBytes > stream.Length - stream.Position)
             throw new InvalidDataException(
                 $"The sequence tagger network data is truncated: it declares {jsonBytes} bytes of hyper-parameters but only {stream.Length - stream.Position} bytes remain.");
-        var hp = ReadHyperParameters(reader.ReadBytes(jsonBytes));
+        var hp = ReadHyperParameters(reader.ReadBytes(jsonBytes), version);
         hp.Validate();
         var vocabulary = Vocabulary.FromTokens(ReadStrings(reader, "vocabulary token"));
         var chars = hp.CharFeatures == CharFeatureKind.None ? null : Vocabulary.FromTokens(ReadStrings(reader, "character"));
@@ -170,7 +172,9 @@ public sealed partial class SequenceTaggerNetwork
         if (wordEmbedding.OutputDim != hp.EmbeddingSize)
             throw new InvalidDataException(
                 $"{What}'s word Embedding '{wordEmbedding.Name}' has output_dim {wordEmbedding.OutputDim}; EmbeddingSize is {hp.EmbeddingSize}.");
-        if (chars is not null) CheckRows(EmbeddingOf(graph, 1, "character"), chars.Size, "character");
+        if (chars is not null)
+            CheckRows(EmbeddingOf(graph, 1, "character"), TokenEncoder.CharEmbeddingRows(chars, hp.CharBoundaryMarkers), "character",
+                hp.CharBoundaryMarkers ? "its tokens, padding, out-of-vocabulary and the two word-boundary markers" : "its tokens, padding and out-of-vocabulary");
         if (graph.Outputs.Count != 1 || graph.Outputs[0].Shape is not [-1, var width] || width != tagCount)
             throw new InvalidDataException(
                 $"{What} has outputs {string.Join(" and ", graph.Outputs.Select(o => Shapes.FormatBatched(o.Shape)))}; the {tagCount} tags need (None, None, {tagCount}).");
@@ -179,11 +183,11 @@ public sealed partial class SequenceTaggerNetwork
             throw new InvalidDataException($"{What}'s weight '{wide.Path}' is {wide.Weight.Variable.dtype}; the tagger computes in float32.");
         return wordEmbedding;
 
-        static void CheckRows(Embedding embedding, int ids, string what)
+        static void CheckRows(Embedding embedding, int ids, string what, string parts = "its tokens, padding and out-of-vocabulary")
         {
             if (embedding.InputDim != ids)
                 throw new InvalidDataException(
-                    $"{What}'s {what} Embedding '{embedding.Name}' has input_dim {embedding.InputDim}; the {what} vocabulary has {ids} ids (its tokens, padding and out-of-vocabulary).");
+                    $"{What}'s {what} Embedding '{embedding.Name}' has input_dim {embedding.InputDim}; the {what} vocabulary has {ids} ids ({parts}).");
         }
     }
 

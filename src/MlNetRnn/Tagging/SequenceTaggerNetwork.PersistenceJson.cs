@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 
@@ -9,6 +10,8 @@ namespace MlNetRnn.Models;
 // {"Cell":"Gru","Bidirectional":true,"Layers":2,…,"EmbeddingsFile":null,…,"Seed":7,…}.
 // Reading is strict: every stored property must be present, and no other key, so that a file never silently takes a
 // default (a property added later needs a value chosen here for files written before it, or a new format version).
+// Version 3 added the properties of AddedInVersion3; a version-2 file must not name them and reads them as the values
+// that reproduce what version 2 computed.
 public sealed partial class SequenceTaggerNetwork
 {
     /// <summary>The most bytes of hyper-parameters JSON a stored network may declare (64 KiB).</summary>
@@ -20,6 +23,15 @@ public sealed partial class SequenceTaggerNetwork
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         MaxDepth = 4,
         TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { StoredPropertiesOnly } },
+    };
+
+    /// <summary>The hyper-parameters format version 3 added, with the values that give version 2's behaviour.</summary>
+    internal static readonly IReadOnlyDictionary<string, JsonNode> AddedInVersion3 = new Dictionary<string, JsonNode>(StringComparer.Ordinal)
+    {
+        [nameof(SequenceTaggerHyperParameters.CharBoundaryMarkers)] = JsonValue.Create(false),
+        [nameof(SequenceTaggerHyperParameters.AdamBeta2)] = JsonValue.Create(0.999),
+        [nameof(SequenceTaggerHyperParameters.WordDropout)] = JsonValue.Create(0.0),
+        [nameof(SequenceTaggerHyperParameters.EmaMomentum)] = JsonValue.Create(0.0),
     };
 
     /// <summary>The names of the stored hyper-parameters.</summary>
@@ -41,10 +53,12 @@ public sealed partial class SequenceTaggerNetwork
     internal static byte[] WriteHyperParameters(SequenceTaggerHyperParameters hyperParameters) =>
         JsonSerializer.SerializeToUtf8Bytes(hyperParameters.CopyHyperParameters(hyperParameters.Seed), HyperParametersJson);
 
-    /// <summary>Reads what <see cref="WriteHyperParameters"/> wrote; the values are not range-checked here.</summary>
+    /// <summary>Reads what <see cref="WriteHyperParameters"/> wrote (format <paramref name="version"/> 3), or what version 2
+    /// wrote (without <see cref="AddedInVersion3"/>, which then take their version-2 values); the values are not
+    /// range-checked here.</summary>
     /// <exception cref="InvalidDataException">Not UTF-8 JSON (the parser's message says where), not an object, a missing, unknown or repeated
     /// hyper-parameter, or a value of the wrong type; the message names it.</exception>
-    internal static SequenceTaggerHyperParameters ReadHyperParameters(byte[] json)
+    internal static SequenceTaggerHyperParameters ReadHyperParameters(byte[] json, int version = FormatVersion)
     {
         const string What = "The sequence tagger network's hyper-parameters";
         try
@@ -53,7 +67,7 @@ public sealed partial class SequenceTaggerNetwork
             {
                 if (document.RootElement.ValueKind != JsonValueKind.Object)
                     throw new InvalidDataException($"{What} are a JSON {document.RootElement.ValueKind}; expected an object.");
-                var stored = StoredHyperParameters;
+                var stored = version >= 3 ? StoredHyperParameters : StoredHyperParameters.Except(AddedInVersion3.Keys).ToArray();
                 var seen = new HashSet<string>(StringComparer.Ordinal);
                 foreach (var property in document.RootElement.EnumerateObject())
                 {
@@ -65,6 +79,12 @@ public sealed partial class SequenceTaggerNetwork
                 var missing = stored.FirstOrDefault(name => !seen.Contains(name));
                 if (missing is not null)
                     throw new InvalidDataException($"{What} lack '{missing}'.");
+            }
+            if (version < 3)
+            {
+                var upgraded = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = HyperParametersJson.MaxDepth })!.AsObject();
+                foreach (var (name, value) in AddedInVersion3) upgraded[name] = value.DeepClone();
+                json = JsonSerializer.SerializeToUtf8Bytes(upgraded);
             }
             return JsonSerializer.Deserialize<SequenceTaggerHyperParameters>(json, HyperParametersJson)
                 ?? throw new InvalidDataException($"{What} are null.");

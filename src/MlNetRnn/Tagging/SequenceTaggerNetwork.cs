@@ -38,8 +38,9 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
         _vocabulary = vocabulary;
         _tags = tags;
         HyperParameters = hyperParameters;
-        _encoder = new TokenEncoder(vocabulary, charVocabulary, hyperParameters.Lowercase, hyperParameters.MaxCharsPerToken);
-        (_model, _wordEmbedding) = TaggerArchitecture.Build(hyperParameters, vocabulary.Size, charVocabulary?.Size ?? 0, tags.Length);
+        _encoder = new TokenEncoder(vocabulary, charVocabulary, hyperParameters.Lowercase, hyperParameters.MaxCharsPerToken,
+            hyperParameters.CharBoundaryMarkers);
+        (_model, _wordEmbedding) = TaggerArchitecture.Build(hyperParameters, vocabulary.Size, _encoder.CharIdCount, tags.Length);
         // Inference mode from the start (a loaded network is never trained); training switches it on and off again.
         _model.FreezeForInference();
     }
@@ -152,13 +153,18 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
         var ids = tokens.Select(_encoder.WordIds).ToArray();
         var chars = _encoder.Chars is null ? null : tokens.Select(s => _encoder.CharIds(s)!).ToArray();
         var labels = tags.Select(s => s.Select(t => tagIndex[t]).ToArray()).ToArray();
-        var rareIds = Vocabulary.CountTokens(keys).Where(c => c.Value == 1).Select(c => _vocabulary.IdOf(c.Key))
+        var counts = Vocabulary.CountTokens(keys);
+        var rareIds = counts.Where(c => c.Value == 1).Select(c => _vocabulary.IdOf(c.Key))
             .Where(id => id != Vocabulary.OutOfVocabularyId).ToHashSet();
+        var wordDropout = hp.WordDropout > 0 ? TaggerBatches.WordDropoutProbabilities(hp.WordDropout, _vocabulary, counts) : null;
         try
         {
-            using var source = new TaggerBatches(ids, chars, labels, hp.BatchSize, hp.Seed, hp.RareTokenDropout, rareIds);
+            using var source = new TaggerBatches(ids, chars, labels, hp.BatchSize, hp.Seed, hp.RareTokenDropout, rareIds, wordDropout);
             var callbacks = new List<Callback>();
             EarlyStopping? early = null;
+            var optimizer = _model.Optimizer!;
+            // With weight averaging, dev scoring and early stopping's snapshot see the averaged weights.
+            if (optimizer.UseEma) callbacks.Add(new AveragedWeights(optimizer, swapBackAfterEpoch: false));
             if (devTokens is not null)
             {
                 callbacks.Add(new DevAccuracy(this, devTokens, devTags!));
@@ -168,6 +174,7 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
                     callbacks.Add(early);
                 }
             }
+            if (optimizer.UseEma) callbacks.Add(new AveragedWeights(optimizer, swapBackAfterEpoch: true));
             if (hp.LearningRateDecay < 1)
             {
                 callbacks.Add(new LearningRateScheduler((epoch, _) => hp.LearningRate * Math.Pow(hp.LearningRateDecay, epoch)));
@@ -186,6 +193,20 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
         finally
         {
             _model.FreezeForInference();
+        }
+    }
+
+    /// <summary>Weight averaging (Keras <c>use_ema</c>): the first instance puts the averaged weights in at each epoch's end
+    /// (for dev scoring and early stopping) and, when training ends, keeps them (Keras <c>finalize_variable_values</c>,
+    /// before early stopping restores its best epoch); the second, after the epoch's other callbacks, swaps the raw weights
+    /// back for the next epoch.</summary>
+    private sealed class AveragedWeights(Optimizer optimizer, bool swapBackAfterEpoch) : Callback
+    {
+        public override void OnEpochEnd(int epoch, IDictionary<string, double> logs) => optimizer.SwapWeightsWithAverages();
+
+        public override void OnTrainEnd(IDictionary<string, double> logs)
+        {
+            if (!swapBackAfterEpoch) optimizer.FinalizeVariableValues();
         }
     }
 

@@ -46,7 +46,8 @@ internal static class TaggerArchitecture
         var output = new TimeDistributed(new Dense(tagCount, activation: "softmax")).Apply(x)[0];
         var model = new Model(inputs, [output], name: "sequence_tagger", seed: hp.Seed);
         model.Compile(new SparseCategoricalCrossentropy(),
-            new Adam(hp.LearningRate, clipnorm: hp.ClipNorm > 0 ? hp.ClipNorm : null));
+            new Adam(hp.LearningRate, beta2: hp.AdamBeta2, clipnorm: hp.ClipNorm > 0 ? hp.ClipNorm : null,
+                useEma: hp.EmaMomentum > 0, emaMomentum: hp.EmaMomentum > 0 ? hp.EmaMomentum : 0.99));
         return (model, wordEmbedding);
     }
 

@@ -6,13 +6,28 @@ namespace MlNetRnn.Tagging;
 /// <summary>
 /// Turns a sentence's tokens into the tagger's inputs: word ids (from the token, lower-cased when asked) and, with a
 /// character vocabulary, each token's character ids (from the token as written, cut to at most
-/// <c>maxChars</c>: the first half and the last half, so prefixes and suffixes both survive).
+/// <c>maxChars</c>: the first half and the last half, so prefixes and suffixes both survive), between a
+/// begin-of-word and an end-of-word marker when <c>boundaryMarkers</c>.
 /// </summary>
-internal sealed class TokenEncoder(Vocabulary words, Vocabulary? chars, bool lowercase, int maxChars)
+internal sealed class TokenEncoder(Vocabulary words, Vocabulary? chars, bool lowercase, int maxChars, bool boundaryMarkers)
 {
     public Vocabulary Words => words;
 
     public Vocabulary? Chars => chars;
+
+    /// <summary>Rows of the character embedding: the vocabulary's ids, then the two markers when there are markers.</summary>
+    public int CharIdCount => CharEmbeddingRows(chars, boundaryMarkers);
+
+    /// <summary>Rows of the character embedding for a character vocabulary (0 without one): its ids (padding and
+    /// out-of-vocabulary included), plus <see cref="BeginOfWordId"/> and <see cref="EndOfWordId"/> with markers.</summary>
+    public static int CharEmbeddingRows(Vocabulary? chars, bool boundaryMarkers) =>
+        chars is null ? 0 : chars.Size + (boundaryMarkers ? 2 : 0);
+
+    /// <summary>The begin-of-word marker's character id: the first id after the character vocabulary's.</summary>
+    public static int BeginOfWordId(Vocabulary chars) => chars.Size;
+
+    /// <summary>The end-of-word marker's character id: the second id after the character vocabulary's.</summary>
+    public static int EndOfWordId(Vocabulary chars) => chars.Size + 1;
 
     /// <summary>The form a token takes in the word vocabulary.</summary>
     public string WordKey(string token) => lowercase ? token.ToLowerInvariant() : token;
@@ -25,7 +40,8 @@ internal sealed class TokenEncoder(Vocabulary words, Vocabulary? chars, bool low
         return ids;
     }
 
-    /// <summary>Character ids of each token of a sentence (each at most <c>maxChars</c>); null without a character vocabulary.</summary>
+    /// <summary>Character ids of each token of a sentence (each at most <c>maxChars</c>, plus the two markers when
+    /// <c>boundaryMarkers</c>); null without a character vocabulary.</summary>
     public int[][]? CharIds(string[] sentence)
     {
         if (chars is null) return null;
@@ -33,7 +49,8 @@ internal sealed class TokenEncoder(Vocabulary words, Vocabulary? chars, bool low
         for (int i = 0; i < ids.Length; i++)
         {
             var all = Characters(sentence[i]).Select(chars.IdOf).ToArray();
-            ids[i] = all.Length <= maxChars ? all : [.. all[..(maxChars - maxChars / 2)], .. all[^(maxChars / 2)..]];
+            var cut = all.Length <= maxChars ? all : [.. all[..(maxChars - maxChars / 2)], .. all[^(maxChars / 2)..]];
+            ids[i] = boundaryMarkers ? [BeginOfWordId(chars), .. cut, EndOfWordId(chars)] : cut;
         }
         return ids;
     }

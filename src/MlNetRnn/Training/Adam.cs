@@ -19,9 +19,12 @@ public sealed class Adam : Optimizer
     /// <param name="epsilon">Added to √v. Default 1e-7 (Keras; PyTorch uses 1e-8).</param>
     /// <param name="clipnorm">Per-weight gradient norm limit (Keras). Default none.</param>
     /// <param name="clipvalue">Gradient value limit. Default none.</param>
+    /// <param name="useEma">Keras <c>use_ema</c> (see <see cref="Optimizer.UseEma"/>). Default false.</param>
+    /// <param name="emaMomentum">Keras <c>ema_momentum</c>. Default 0.99.</param>
+    /// <param name="emaOverwriteFrequency">Keras <c>ema_overwrite_frequency</c>. Default null.</param>
     public Adam(double learningRate = 0.001, double beta1 = 0.9, double beta2 = 0.999, double epsilon = 1e-7,
-        double? clipnorm = null, double? clipvalue = null)
-        : base(learningRate, clipnorm, clipvalue)
+        double? clipnorm = null, double? clipvalue = null, bool useEma = false, double emaMomentum = 0.99, int? emaOverwriteFrequency = null)
+        : base(learningRate, clipnorm, clipvalue, useEma, emaMomentum, emaOverwriteFrequency)
     {
         Beta1 = Arguments.Fraction(beta1, nameof(beta1));
         Beta2 = Arguments.Fraction(beta2, nameof(beta2));

@@ -18,9 +18,15 @@ public abstract partial class Optimizer
     /// <param name="learningRate">Step size, positive.</param>
     /// <param name="clipnorm">If set, each weight's gradient is rescaled so that its L2 norm is at most this (Keras: per variable). Default none.</param>
     /// <param name="clipvalue">If set, each gradient value is clipped to [−clipvalue, clipvalue]. Default none.</param>
+    /// <param name="useEma">Keep an exponential moving average of the weights (Keras <c>use_ema</c>). Default false.</param>
+    /// <param name="emaMomentum">Keras <c>ema_momentum</c>, in [0, 1]. Default 0.99.</param>
+    /// <param name="emaOverwriteFrequency">Keras <c>ema_overwrite_frequency</c>: every this many steps the weights take the
+    /// average; at least 1, or null for never. Default null.</param>
     /// <exception cref="ArgumentException">A value out of range, or both clipnorm and clipvalue (Keras allows one).</exception>
-    protected Optimizer(double learningRate, double? clipnorm = null, double? clipvalue = null)
+    protected Optimizer(double learningRate, double? clipnorm = null, double? clipvalue = null,
+        bool useEma = false, double emaMomentum = 0.99, int? emaOverwriteFrequency = null)
     {
+        ConfigureEma(useEma, emaMomentum, emaOverwriteFrequency);
         if (!(learningRate > 0) || double.IsInfinity(learningRate))
         {
             throw new ArgumentException($"The learning rate must be a positive number; received {learningRate}.", nameof(learningRate));
@@ -92,6 +98,7 @@ public abstract partial class Optimizer
         _parameters = parameters;
         Iterations = 0;
         CreateSlots(parameters);
+        CreateMovingAverages(parameters);
         Built = true;
     }
 
@@ -119,6 +126,7 @@ public abstract partial class Optimizer
             foreach (var g in gradients) ClipInPlace(g);
             Update(indices, weights, gradients);
         }
+        UpdateMovingAverages();
         Iterations++;
     }
 

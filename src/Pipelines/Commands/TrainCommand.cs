@@ -84,6 +84,16 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [LibraryDefault(nameof(SequenceTaggerOptions.LearningRate))]
         public double LearningRate { get; init; }
 
+        [CommandOption("--word-dropout <ALPHA>")]
+        [Description("Word dropout: a word seen c times becomes the unknown word with probability ALPHA / (ALPHA + c) at each step (0: off).")]
+        [LibraryDefault(nameof(SequenceTaggerOptions.WordDropout))]
+        public double WordDropout { get; init; }
+
+        [CommandOption("--ema <MOMENTUM>")]
+        [Description("Average the weights (Keras use_ema with this ema_momentum, in [[0, 1)); dev is scored with the average and the model keeps it (0: off).")]
+        [LibraryDefault(nameof(SequenceTaggerOptions.EmaMomentum))]
+        public double Ema { get; init; }
+
         [CommandOption("--seed <N>")]
         [Description("Seed for initial weights and shuffling.")]
         [DefaultValue(0)]
@@ -134,6 +144,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             [nameof(SequenceTaggerOptions.LearningRate)] = "--learning-rate",
             [nameof(SequenceTaggerOptions.VocabularyMinCount)] = "--min-count",
             [nameof(SequenceTaggerOptions.EarlyStoppingPatience)] = "--patience",
+            [nameof(SequenceTaggerOptions.WordDropout)] = "--word-dropout",
+            [nameof(SequenceTaggerOptions.EmaMomentum)] = "--ema",
         };
 
         /// <summary>A library option's name as given on this command line (the option itself when it has no flag).</summary>
@@ -243,6 +255,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         CharFeatures = settings.CharFeatures,
         Dropout = settings.Dropout,
         LearningRate = settings.LearningRate,
+        WordDropout = settings.WordDropout,
+        EmaMomentum = settings.Ema,
         Seed = settings.Seed,
         VocabularyMinCount = settings.MinCount,
         EarlyStoppingPatience = settings.Patience,

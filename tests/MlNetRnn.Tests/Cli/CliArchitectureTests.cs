@@ -69,7 +69,7 @@ public sealed class CliArchitectureTests
         var model = PathOf("flags.zip");
         var result = CliProcess.Run(null, "train", "--train", _sample, "--model", model, "--epochs", "1", "--seed", "1",
             "--cell", "gru", "--unidirectional", "--char-features", "none", "--layers", "2", "--dropout", "0.1",
-            "--units", "4", "--embedding", "4", "--embeddings", vectors);
+            "--units", "4", "--embedding", "4", "--embeddings", vectors, "--word-dropout", "0.5", "--ema", "0.9");
         Assert.AreEqual(0, result.ExitCode, result.ToString());
 
         var ml = new MLContext();
@@ -78,6 +78,7 @@ public sealed class CliArchitectureTests
         var hp = parameters.HyperParameters;
         Assert.AreEqual((TaggerCell.Gru, false, CharFeatureKind.None, 2, 0.1, true, 4, 4, vectors),
             (hp.Cell, hp.Bidirectional, hp.CharFeatures, hp.Layers, hp.Dropout, hp.Lowercase, hp.Units, hp.EmbeddingSize, hp.EmbeddingsFile));
+        Assert.AreEqual((0.5, 0.9), (hp.WordDropout, hp.EmaMomentum));
         CollectionAssert.Contains(parameters.Vocabulary.ToArray(), "zorblax", "the vectors' words join the vocabulary");
         Assert.IsFalse(parameters.Vocabulary.Contains("John"), "the vocabulary is lower-cased");
 
@@ -115,6 +116,8 @@ public sealed class CliArchitectureTests
         CliAssert.UserError(CliProcess.Run(null, Train("--layers", "9")), "--layers must be at most 8; received 9.");
         CliAssert.UserError(CliProcess.Run(null, Train("--dropout", "1")), "--dropout must be in [0, 1); received 1.");
         CliAssert.UserError(CliProcess.Run(null, Train("--dropout", "high")), "--dropout: 'high' is not a number");
+        CliAssert.UserError(CliProcess.Run(null, Train("--ema", "1")), "--ema must be in [0, 1), 0 for no averaging; received 1.");
+        CliAssert.UserError(CliProcess.Run(null, Train("--word-dropout", "-1")), "--word-dropout must be 0 (off) or a positive finite number; received -1.");
         var missing = PathOf("missing.vec");
         CliAssert.UserError(CliProcess.Run(null, Train("--embeddings", missing)), $"--embeddings {missing}: word vectors file not found");
         var narrow = PathOf("narrow.vec");

@@ -38,14 +38,14 @@ public sealed class TaggerExportTests
     }
 
     private static (MLContext Ml, SequenceTaggerTransformer Tagger) Train(
-        TaggerCell cell, bool bidirectional, CharFeatureKind chars, bool lowercase = false, int layers = 1)
+        TaggerCell cell, bool bidirectional, CharFeatureKind chars, bool lowercase = false, int layers = 1, bool boundaryMarkers = true)
     {
         var ml = new MLContext(seed: 1);
         var data = ml.Data.LoadFromConllU(DataPaths.RepoDataset("sample.conllu"), CoNllUTagColumn.Upos);
         var options = new SequenceTaggerOptions
         {
             Cell = cell, Bidirectional = bidirectional, CharFeatures = chars, Lowercase = lowercase, Layers = layers,
-            EmbeddingSize = 6, Units = 5, CharEmbeddingSize = 4, CharFilters = 5, CharUnits = 3, MaxCharsPerToken = 6,
+            CharBoundaryMarkers = boundaryMarkers, EmbeddingSize = 6, Units = 5, CharEmbeddingSize = 4, CharFilters = 5, CharUnits = 3, MaxCharsPerToken = 6,
             Epochs = 2, BatchSize = 8, LearningRate = 0.05, Dropout = 0.1, Seed = 7,
         };
         return (ml, ml.SequenceTagging().Trainers.Recurrent(options).Fit(data));
@@ -151,22 +151,25 @@ public sealed class TaggerExportTests
     }
 
     [TestMethod]
-    [DataRow(TaggerCell.Simple, false, CharFeatureKind.None, false, 1)]
-    [DataRow(TaggerCell.Simple, true, CharFeatureKind.Cnn, true, 2)]
-    [DataRow(TaggerCell.Lstm, true, CharFeatureKind.None, true, 1)]
-    [DataRow(TaggerCell.Lstm, false, CharFeatureKind.BiLstm, false, 1)]
-    [DataRow(TaggerCell.Lstm, true, CharFeatureKind.Cnn, false, 1)]
-    [DataRow(TaggerCell.Gru, true, CharFeatureKind.BiLstm, true, 1)]
-    [DataRow(TaggerCell.Gru, false, CharFeatureKind.Cnn, false, 2)]
-    public void EveryArchitecture_TagsLikeTheNativeModel(TaggerCell cell, bool bidirectional, CharFeatureKind chars, bool lowercase, int layers)
+    [DataRow(TaggerCell.Simple, false, CharFeatureKind.None, false, 1, true)]
+    [DataRow(TaggerCell.Simple, true, CharFeatureKind.Cnn, true, 2, true)]
+    [DataRow(TaggerCell.Lstm, true, CharFeatureKind.None, true, 1, true)]
+    [DataRow(TaggerCell.Lstm, false, CharFeatureKind.BiLstm, false, 1, false)]
+    [DataRow(TaggerCell.Lstm, true, CharFeatureKind.Cnn, false, 1, true)]
+    [DataRow(TaggerCell.Lstm, true, CharFeatureKind.Cnn, false, 1, false)]
+    [DataRow(TaggerCell.Gru, true, CharFeatureKind.BiLstm, true, 1, true)]
+    [DataRow(TaggerCell.Gru, false, CharFeatureKind.Cnn, false, 2, false)]
+    public void EveryArchitecture_TagsLikeTheNativeModel(TaggerCell cell, bool bidirectional, CharFeatureKind chars, bool lowercase, int layers,
+        bool boundaryMarkers)
     {
-        var (ml, tagger) = Train(cell, bidirectional, chars, lowercase, layers);
+        var (ml, tagger) = Train(cell, bidirectional, chars, lowercase, layers, boundaryMarkers);
         // The cases that matter are really there.
         var network = tagger.Network;
         var known = SequenceTaggerModelFile.GetKnownWordTest(tagger);
         Assert.IsFalse(known("Zorblax"));
         Assert.IsFalse(known("internationalization"));
         Assert.AreEqual(lowercase, known("JOHN"), "JOHN is known exactly when the tagger lower-cases");
+        Assert.AreEqual(boundaryMarkers, network.HyperParameters.CharBoundaryMarkers);
         if (network.CharVocabulary is { } charVocabulary)
         {
             Assert.AreEqual(Vocabulary.OutOfVocabularyId, charVocabulary.IdOf("€"));

@@ -9,7 +9,7 @@ using MlNetRnn.Tests.MlNet;
 
 namespace MlNetRnn.Tests.Tagging;
 
-/// <summary>Crafted networks of format version 2: every size is refused before it is allocated, and a Keras model that
+/// <summary>Crafted networks of format version 3 (and 2): every size is refused before it is allocated, and a Keras model that
 /// does not fit the vocabularies, tags or hyper-parameters stored with it is refused, each with a message naming the
 /// check.</summary>
 [TestClass]
@@ -35,11 +35,11 @@ public sealed class PersistenceSafetyTests
         }
     }
 
-    /// <summary>Network bytes as <c>SequenceTaggerNetwork.Save</c> lays out format 2, with every part chosen by the
+    /// <summary>Network bytes as <c>SequenceTaggerNetwork.Save</c> lays out formats 2 and 3, with every part chosen by the
     /// test; by default a valid network (the Keras model made for the default parts).</summary>
     internal static byte[] CraftNetwork(SequenceTaggerHyperParameters? hp = null, string[]? words = null, string[]? chars = null,
         string[]? tags = null, byte[]? json = null, int? jsonLength = null, int? wordCount = null, int? charCount = null,
-        byte[]? model = null, long? modelLength = null, int trailingBytes = 0, int version = 2)
+        byte[]? model = null, long? modelLength = null, int trailingBytes = 0, int version = SequenceTaggerNetwork.FormatVersion)
     {
         hp ??= Hp();
         words ??= Words;
@@ -112,6 +112,28 @@ public sealed class PersistenceSafetyTests
     }
 
     [TestMethod]
+    public void AVersion2Network_ReadsTheHyperParametersAddedIn3AsVersion2Behaved_AndMayNotNameThem()
+    {
+        var added = SequenceTaggerNetwork.AddedInVersion3.Keys.ToArray();
+        CollectionAssert.AreEquivalent(new[] { "CharBoundaryMarkers", "AdamBeta2", "WordDropout", "EmaMomentum" }, added);
+        var hp = Hp();
+        hp.CharBoundaryMarkers = true;
+        hp.AdamBeta2 = 0.9;
+        hp.WordDropout = 0.5;
+        hp.EmaMomentum = 0.9;
+        // Version 2's JSON: the version-3 keys removed (each written as "Name":value, followed by a comma).
+        var json = Encoding.UTF8.GetString(SequenceTaggerNetwork.WriteHyperParameters(hp));
+        foreach (var name in added) json = System.Text.RegularExpressions.Regex.Replace(json, $"\"{name}\":[^,]+,", "");
+        var model = KerasModel(Hp(), Words.Length + 2, Chars.Length + 2, Tags.Length);
+        using var network = TaggerPayload.Decode(ModelFileSafetyTests.Payload(CraftNetwork(json: Encoding.UTF8.GetBytes(json), model: model, version: 2)));
+        var read = network.HyperParameters;
+        Assert.AreEqual((false, 0.999, 0.0, 0.0), (read.CharBoundaryMarkers, read.AdamBeta2, read.WordDropout, read.EmaMomentum));
+        Assert.AreEqual(0.01, read.LearningRate, "the stored values are read");
+        Assert.AreEqual("The sequence tagger network's hyper-parameters name an unknown hyper-parameter 'CharBoundaryMarkers'.",
+            Refused(CraftNetwork(version: 2)), "version 2 did not have it");
+    }
+
+    [TestMethod]
     public void HugeDeclaredSizes_AreRefusedBeforeAnythingIsAllocated()
     {
         Assert.AreEqual("The sequence tagger network declares 2147483647 bytes of hyper-parameters; 1 to 65536 are read.",
@@ -137,8 +159,8 @@ public sealed class PersistenceSafetyTests
     public void TrailingBytes_FutureVersions_AndBadHyperParameters_AreRefused()
     {
         Assert.AreEqual("The sequence tagger network data has 3 trailing bytes after the Keras model.", Refused(CraftNetwork(trailingBytes: 3)));
-        Assert.AreEqual("The sequence tagger network has format version 3; this MlNetRnn reads versions 1 to 2. Upgrade MlNetRnn to load it.",
-            Refused(CraftNetwork(version: 3)));
+        Assert.AreEqual("The sequence tagger network has format version 4; this MlNetRnn reads versions 1 to 3. Upgrade MlNetRnn to load it.",
+            Refused(CraftNetwork(version: 4)));
         Assert.AreEqual("The sequence tagger network's hyper-parameters name an unknown hyper-parameter 'Attention'.",
             Refused(CraftNetwork(json: Json(j => j.Replace("{", "{\"Attention\":true,", StringComparison.Ordinal)))));
         Assert.AreEqual("The sequence tagger network's hyper-parameters lack 'Cell'.",

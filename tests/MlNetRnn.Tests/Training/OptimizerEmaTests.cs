@@ -1,0 +1,92 @@
+using MlNetRnn.Training;
+using static TorchSharp.torch;
+
+namespace MlNetRnn.Tests.Training;
+
+/// <summary>Keras's weight averaging (use_ema, ema_momentum, ema_overwrite_frequency) against hand-computed values.</summary>
+[TestClass]
+public sealed class OptimizerEmaTests
+{
+    // Adam with β₁ = 0 and ε = 0 on the loss sum(w) moves w by exactly −lr each step (m = g, √v̂ = |g|), so the
+    // weights are 10 − t after t steps and the averages are simple to write down.
+    private static (Adam Adam, Tensor Weight) Build(double momentum, int? overwriteFrequency)
+    {
+        var adam = new Adam(learningRate: 1, beta1: 0, epsilon: 0, useEma: true, emaMomentum: momentum, emaOverwriteFrequency: overwriteFrequency);
+        var weight = tensor(new[] { 10.0 }, ScalarType.Float64).requires_grad_(true);
+        adam.Build([weight]);
+        return (adam, weight);
+    }
+
+    private static void Step(Adam adam, Tensor weight)
+    {
+        using (var loss = weight.sum()) loss.backward();
+        adam.Step();
+    }
+
+    [TestMethod]
+    public void MovingAverage_StartsAtTheWeights_ThenMixesByMomentum_AndFinalizeKeepsIt()
+    {
+        using var scope = NewDisposeScope();
+        var (adam, weight) = Build(momentum: 0.5, overwriteFrequency: null);
+        double[] weights = [9, 8, 7];
+        double[] averages = [9, 0.5 * 9 + 0.5 * 8, 0.5 * 8.5 + 0.5 * 7];
+        for (int t = 0; t < 3; t++)
+        {
+            Step(adam, weight);
+            Assert.AreEqual(weights[t], weight.item<double>(), 1e-12, $"weight after step {t + 1}");
+            Assert.AreEqual(averages[t], adam.MovingAverages![0].item<double>(), 1e-12, $"average after step {t + 1}");
+        }
+        adam.SwapWeightsWithAverages();
+        Assert.AreEqual(7.75, weight.item<double>(), 1e-12, "the average swapped in");
+        Assert.AreEqual(7.0, adam.MovingAverages![0].item<double>(), 1e-12, "the weight kept in its place");
+        adam.SwapWeightsWithAverages();
+        Assert.AreEqual(7.0, weight.item<double>(), 1e-12, "swapped back");
+        Assert.AreEqual(7.75, adam.MovingAverages![0].item<double>(), 1e-12);
+        adam.FinalizeVariableValues();
+        Assert.AreEqual(7.75, weight.item<double>(), 1e-12);
+        adam.Release();
+    }
+
+    [TestMethod]
+    public void OverwriteFrequency_PutsTheAverageInTheWeightsEveryNthStep()
+    {
+        using var scope = NewDisposeScope();
+        var (adam, weight) = Build(momentum: 0.5, overwriteFrequency: 2);
+        // Step 1: w 9, avg 9. Step 2: w 8, avg 8.5, overwritten: w 8.5. Step 3: w 7.5, avg 8. Step 4: w 6.5, avg 7.25 → w 7.25.
+        double[] weights = [9, 8.5, 7.5, 7.25];
+        for (int t = 0; t < 4; t++)
+        {
+            Step(adam, weight);
+            Assert.AreEqual(weights[t], weight.item<double>(), 1e-12, $"weight after step {t + 1}");
+        }
+        Assert.AreEqual(7.25, adam.MovingAverages![0].item<double>(), 1e-12);
+        adam.Release();
+    }
+
+    [TestMethod]
+    public void WithoutEma_ThereAreNoAverages_AndFinalizeChangesNothing()
+    {
+        using var scope = NewDisposeScope();
+        var adam = new Adam(learningRate: 1, beta1: 0, epsilon: 0);
+        Assert.AreEqual((false, 0.99, (int?)null), (adam.UseEma, adam.EmaMomentum, adam.EmaOverwriteFrequency));
+        var weight = tensor(new[] { 10.0 }, ScalarType.Float64).requires_grad_(true);
+        adam.Build([weight]);
+        Step(adam, weight);
+        adam.FinalizeVariableValues();
+        Assert.IsNull(adam.MovingAverages);
+        Assert.AreEqual(9.0, weight.item<double>(), 1e-12);
+        adam.Release();
+    }
+
+    [TestMethod]
+    public void BadEmaArguments_AreRefusedAsKerasRefusesThem()
+    {
+        var e = Assert.ThrowsExactly<ArgumentException>(() => new Adam(useEma: true, emaMomentum: 1.5));
+        Assert.AreEqual("ema_momentum must be in the range [0, 1]; received 1.5. (Parameter 'emaMomentum')", e.Message);
+        e = Assert.ThrowsExactly<ArgumentException>(() => new Adam(useEma: true, emaOverwriteFrequency: 0));
+        Assert.AreEqual("ema_overwrite_frequency must be an integer ≥ 1 or null; received 0. (Parameter 'emaOverwriteFrequency')", e.Message);
+        // As in Keras, the checks apply only with use_ema.
+        Assert.AreEqual(1.5, new Adam(emaMomentum: 1.5).EmaMomentum);
+        Assert.ThrowsExactly<InvalidOperationException>(() => new Adam(useEma: true).FinalizeVariableValues());
+    }
+}
