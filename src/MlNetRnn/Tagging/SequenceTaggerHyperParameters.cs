@@ -160,9 +160,10 @@ public class SequenceTaggerHyperParameters
         check.That(Dropout is >= 0 and < 1, Dropout, "in [0, 1)", nameof(Dropout));
         check.Between(Epochs, 1, int.MaxValue, nameof(Epochs));
         check.Between(BatchSize, 1, MaxBatchSize, nameof(BatchSize));
-        check.That(LearningRate > 0 && double.IsFinite(LearningRate), LearningRate, "a positive finite number", nameof(LearningRate));
+        // libtorch reads both as float32: a larger double would overflow there instead of failing here.
+        check.That(LearningRate is > 0 and <= float.MaxValue, LearningRate, "a positive number up to 3.4E+38", nameof(LearningRate));
         check.That(LearningRateDecay is > 0 and <= 1, LearningRateDecay, "in (0, 1]", nameof(LearningRateDecay));
-        check.That(ClipNorm >= 0 && double.IsFinite(ClipNorm), ClipNorm, "0 (no clipping) or a positive finite number", nameof(ClipNorm));
+        check.That(ClipNorm is >= 0 and <= float.MaxValue, ClipNorm, "0 (no clipping) or a positive number up to 3.4E+38", nameof(ClipNorm));
         check.Between(VocabularyMinCount, 1, int.MaxValue, nameof(VocabularyMinCount));
         check.Between(EarlyStoppingPatience, 0, int.MaxValue, nameof(EarlyStoppingPatience));
         check.That(RareTokenDropout is >= 0 and < 1, RareTokenDropout, "in [0, 1)", nameof(RareTokenDropout));

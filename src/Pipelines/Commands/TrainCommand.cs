@@ -84,6 +84,11 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [LibraryDefault(nameof(SequenceTaggerOptions.LearningRate))]
         public double LearningRate { get; init; }
 
+        [CommandOption("--clip-norm <X>")]
+        [Description("Clip each weight's gradient to this L2 norm (Keras clipnorm; 0: off).")]
+        [LibraryDefault(nameof(SequenceTaggerOptions.ClipNorm))]
+        public double ClipNorm { get; init; }
+
         [CommandOption("--word-dropout <ALPHA>")]
         [Description("Word dropout: a word seen c times becomes the unknown word with probability ALPHA / (ALPHA + c) at each step (0: off).")]
         [LibraryDefault(nameof(SequenceTaggerOptions.WordDropout))]
@@ -142,6 +147,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             [nameof(SequenceTaggerOptions.Dropout)] = "--dropout",
             [nameof(SequenceTaggerOptions.EmbeddingSize)] = "--embedding",
             [nameof(SequenceTaggerOptions.LearningRate)] = "--learning-rate",
+            [nameof(SequenceTaggerOptions.ClipNorm)] = "--clip-norm",
             [nameof(SequenceTaggerOptions.VocabularyMinCount)] = "--min-count",
             [nameof(SequenceTaggerOptions.EarlyStoppingPatience)] = "--patience",
             [nameof(SequenceTaggerOptions.WordDropout)] = "--word-dropout",
@@ -255,6 +261,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         CharFeatures = settings.CharFeatures,
         Dropout = settings.Dropout,
         LearningRate = settings.LearningRate,
+        ClipNorm = settings.ClipNorm,
         WordDropout = settings.WordDropout,
         EmaMomentum = settings.Ema,
         Seed = settings.Seed,

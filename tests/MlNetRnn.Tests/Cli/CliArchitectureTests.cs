@@ -118,6 +118,8 @@ public sealed class CliArchitectureTests
         CliAssert.UserError(CliProcess.Run(null, Train("--dropout", "high")), "--dropout: 'high' is not a number");
         CliAssert.UserError(CliProcess.Run(null, Train("--ema", "1")), "--ema must be in [0, 1), 0 for no averaging; received 1.");
         CliAssert.UserError(CliProcess.Run(null, Train("--word-dropout", "-1")), "--word-dropout must be 0 (off) or a positive finite number; received -1.");
+        CliAssert.UserError(CliProcess.Run(null, Train("--clip-norm", "-1")), "--clip-norm must be 0 (no clipping) or a positive number up to 3.4E+38; received -1.");
+        CliAssert.UserError(CliProcess.Run(null, Train("--learning-rate", "1e300")), "--learning-rate must be a positive number up to 3.4E+38; received 1E+300.");
         var missing = PathOf("missing.vec");
         CliAssert.UserError(CliProcess.Run(null, Train("--embeddings", missing)), $"--embeddings {missing}: word vectors file not found");
         var narrow = PathOf("narrow.vec");

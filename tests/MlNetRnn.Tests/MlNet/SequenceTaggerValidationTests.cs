@@ -37,10 +37,13 @@ public sealed class SequenceTaggerValidationTests
             Message(new SequenceTaggerHyperParameters { Epochs = 0 }, CliName));
         Assert.AreEqual("--batch-size must be at most 65536; received 65537. (Parameter 'BatchSize')",
             Message(new SequenceTaggerHyperParameters { BatchSize = 65_537 }, CliName));
-        Assert.AreEqual("LearningRate must be a positive finite number; received NaN. (Parameter 'LearningRate')",
+        Assert.AreEqual("LearningRate must be a positive number up to 3.4E+38; received NaN. (Parameter 'LearningRate')",
             Message(new SequenceTaggerHyperParameters { LearningRate = double.NaN }));
-        Assert.AreEqual("LearningRate must be a positive finite number; received Infinity. (Parameter 'LearningRate')",
+        Assert.AreEqual("LearningRate must be a positive number up to 3.4E+38; received Infinity. (Parameter 'LearningRate')",
             Message(new SequenceTaggerHyperParameters { LearningRate = double.PositiveInfinity }));
+        // Finite as a double but not as the float32 libtorch reads.
+        Assert.AreEqual("LearningRate must be a positive number up to 3.4E+38; received 1E+300. (Parameter 'LearningRate')",
+            Message(new SequenceTaggerHyperParameters { LearningRate = 1e300 }));
         Assert.AreEqual("VocabularyMinCount must be positive; received 0. (Parameter 'VocabularyMinCount')",
             Message(new SequenceTaggerHyperParameters { VocabularyMinCount = 0 }));
         Assert.AreEqual("EarlyStoppingPatience must be at least 0; received -1. (Parameter 'EarlyStoppingPatience')",

@@ -1,4 +1,5 @@
 using MlNetRnn.Models;
+using MlNetRnn.Tagging;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Tests.Tagging;
@@ -41,10 +42,13 @@ public sealed class SentencePredictionTests
         Tensor[] inputs = [words];
         if (network.CharVocabulary is { } charVocabulary)
         {
-            int width = sentence.Max(t => t.Length);
+            // The default encoder: each token's characters between the begin- and end-of-word markers.
+            Assert.IsTrue(network.HyperParameters.CharBoundaryMarkers);
+            var tokenIds = sentence.Select(t => (long[])[TokenEncoder.BeginOfWordId(charVocabulary),
+                .. t.Select(c => (long)charVocabulary.IdOf(c.ToString())), TokenEncoder.EndOfWordId(charVocabulary)]).ToArray();
+            int width = tokenIds.Max(t => t.Length);
             var ids = new long[sentence.Length * width];
-            for (int t = 0; t < sentence.Length; t++)
-                for (int c = 0; c < sentence[t].Length; c++) ids[t * width + c] = charVocabulary.IdOf(sentence[t][c].ToString());
+            for (int t = 0; t < sentence.Length; t++) tokenIds[t].CopyTo(ids, t * width);
             inputs = [words, tensor(ids, [1, sentence.Length, width])];
         }
         var expected = network.Model.PredictOutputs(inputs)[0].data<float>().ToArray();

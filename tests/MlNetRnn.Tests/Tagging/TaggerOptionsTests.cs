@@ -27,7 +27,7 @@ public sealed class TaggerOptionsTests
         Assert.AreEqual("--dropout must be in [0, 1); received 1. (Parameter 'Dropout')", Message(new SequenceTaggerHyperParameters { Dropout = 1 }));
         Assert.AreEqual("--learningratedecay must be in (0, 1]; received 0. (Parameter 'LearningRateDecay')",
             Message(new SequenceTaggerHyperParameters { LearningRateDecay = 0 }));
-        Assert.AreEqual("--clipnorm must be 0 (no clipping) or a positive finite number; received -1. (Parameter 'ClipNorm')",
+        Assert.AreEqual("--clipnorm must be 0 (no clipping) or a positive number up to 3.4E+38; received -1. (Parameter 'ClipNorm')",
             Message(new SequenceTaggerHyperParameters { ClipNorm = -1 }));
         Assert.AreEqual("--cell must be Simple, Lstm or Gru; received 7. (Parameter 'Cell')", Message(new SequenceTaggerHyperParameters { Cell = (TaggerCell)7 }));
         Assert.AreEqual("--charfeatures must be None, Cnn or BiLstm; received -1. (Parameter 'CharFeatures')",
