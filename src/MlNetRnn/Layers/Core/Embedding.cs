@@ -86,7 +86,7 @@ public sealed class Embedding : Layer
             throw new ArgumentException($"Layer '{Name}' (Embedding) expects integer ids; received {inputs.dtype}.", nameof(inputs));
         }
         using var scope = NewDisposeScope();
-        var ids = inputs.to_type(ScalarType.Int64);
+        var ids = inputs.dtype == ScalarType.Int64 ? inputs : inputs.to_type(ScalarType.Int64);
         if (ids.numel() > 0)
         {
             // One reduction for both bounds (each op and each read-back costs microseconds at serving sizes).
