@@ -94,8 +94,9 @@ public sealed class TimeDistributed : Layer
     {
         if (Layer is Dense dense)
         {
-            // A Dense reads only the last axis and ignores masks (the wrapper's Call has checked the shape): applied to (batch, time, …, features) directly, it
-            // computes what the folded call does, without the two reshapes (they cost more than the product at batch 1).
+            // A Dense reads only the last axis and ignores masks, and the wrapper's Call has checked the shape: applied to
+            // (batch, time, …, features) directly, it computes what the folded call does (matmul folds the leading axes
+            // into the same mm), without the two reshapes, which cost more than the product at batch 1.
             return [dense.ApplyToLastAxis(inputs)];
         }
         using var scope = NewDisposeScope();
