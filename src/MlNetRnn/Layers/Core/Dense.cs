@@ -106,7 +106,12 @@ public sealed class Dense : Layer
         _weights = weights.ToArray();
     }
 
-    protected override IReadOnlyList<Tensor> Forward(Tensor inputs, Tensor? mask)
+    protected override IReadOnlyList<Tensor> Forward(Tensor inputs, Tensor? mask) => [ApplyToLastAxis(inputs)];
+
+    /// <summary>The layer on inputs (…, features) of any rank, built for (features): <c>matmul</c> folds the leading axes
+    /// itself, so a wrapper such as <see cref="TimeDistributed"/> needs no reshape (same kernel, same numbers).</summary>
+    /// <returns>(…, units).</returns>
+    internal Tensor ApplyToLastAxis(Tensor inputs)
     {
         using var scope = NewDisposeScope();
         var z = inputs.matmul(_kernel!);
@@ -114,6 +119,6 @@ public sealed class Dense : Layer
         {
             z = z + _bias;
         }
-        return [Activation.Apply(z).MoveToOuterDisposeScope()];
+        return Activation.Apply(z).MoveToOuterDisposeScope();
     }
 }

@@ -92,6 +92,13 @@ public sealed class TimeDistributed : Layer
 
     protected override IReadOnlyList<Tensor> Forward(Tensor inputs, Tensor? mask)
     {
+        if (Layer is Dense dense)
+        {
+            // A Dense reads only the last axis and ignores masks, and the wrapper's Call has checked the shape: applied to
+            // (batch, time, …, features) directly, it computes what the folded call does (matmul folds the leading axes
+            // into the same mm), without the two reshapes, which cost more than the product at batch 1.
+            return [dense.ApplyToLastAxis(inputs)];
+        }
         using var scope = NewDisposeScope();
         var output = Layer.Call(Fold(inputs), InnerMask(mask))[0];
         return [Unfold(output, inputs).MoveToOuterDisposeScope()];
