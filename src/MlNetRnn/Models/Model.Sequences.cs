@@ -40,7 +40,7 @@ public partial class Model
             {
                 // A time axis that follows the input's: what the model computed at padding is not an answer.
                 var padding = arange(time).unsqueeze(0) >= tensor(rows.Select(r => (long)sequences[r].Length).ToArray()).unsqueeze(1);
-                output = output.masked_fill(padding.reshape([rows.Length, time, .. Enumerable.Repeat(1L, (int)output.dim() - 2)]), 0);
+                output = output.masked_fill(padding.reshape([rows.Length, time, .. Enumerable.Repeat(1L, (int)output.dim() - 2)]), Scalars.Zero);
             }
             parts.Add(output);
         }

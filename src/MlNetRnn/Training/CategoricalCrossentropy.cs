@@ -15,7 +15,7 @@ public sealed class CategoricalCrossentropy : Loss
     /// <param name="yPred">Probabilities, shape (batch, classes) or (batch, time, classes).</param>
     protected override Tensor PerPosition(Tensor yTrue, Tensor yPred)
     {
-        var logProbabilities = yPred.clamp(SparseCategoricalCrossentropy.Epsilon, 1 - SparseCategoricalCrossentropy.Epsilon).log();
+        var logProbabilities = yPred.clamp(SparseCategoricalCrossentropy.ClipLow, SparseCategoricalCrossentropy.ClipHigh).log();
         return -(yTrue.to_type(yPred.dtype) * logProbabilities).sum(-1);
     }
 

@@ -36,7 +36,7 @@ public abstract class Loss
             return losses.mean().MoveToOuterDisposeScope();
         }
         var weights = mask.to_type(losses.dtype);
-        return ((losses * weights).sum() / weights.sum().clamp_min(1)).MoveToOuterDisposeScope();
+        return ((losses * weights).sum() / weights.sum().clamp_min(Scalars.One)).MoveToOuterDisposeScope();
     }
 
     /// <summary>The loss at each position, shaped like the targets without their class axis, e.g. (batch, time).</summary>

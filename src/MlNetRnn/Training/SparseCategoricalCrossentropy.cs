@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Training;
@@ -12,6 +13,9 @@ public sealed class SparseCategoricalCrossentropy : Loss
     /// <summary>Keras's backend epsilon.</summary>
     public const double Epsilon = 1e-7;
 
+    // Rooted for the process (see Scalars): the clip runs every step.
+    internal static readonly Scalar ClipLow = Epsilon.ToScalar(), ClipHigh = (1 - Epsilon).ToScalar();
+
     public override string Name => "sparse_categorical_crossentropy";
 
     /// <param name="yTrue">Class indices, shape (batch) or (batch, time), integer.</param>
@@ -22,7 +26,7 @@ public sealed class SparseCategoricalCrossentropy : Loss
         // gradients (the other classes never receive any) with a class-count times smaller clamp and log.
         var classes = yTrue.dtype == ScalarType.Int64 ? yTrue : yTrue.to_type(ScalarType.Int64);
         var picked = yPred.gather(-1, classes.unsqueeze(-1)).squeeze(-1);
-        return -picked.clamp(Epsilon, 1 - Epsilon).log();
+        return -picked.clamp(ClipLow, ClipHigh).log();
     }
 
     public override void ValidateTargets(Tensor yTrue, long[] outputShape, string parameterName)

@@ -71,7 +71,7 @@ public sealed class GlobalMaxPooling1D : Layer
         else
         {
             var real = mask.to_type(ScalarType.Bool).unsqueeze(-1);
-            var maxed = inputs.masked_fill(real.logical_not(), double.NegativeInfinity).amax([1], keepdim: KeepDims);
+            var maxed = inputs.masked_fill(real.logical_not(), Scalars.NegativeInfinity).amax([1], keepdim: KeepDims);
             var anyReal = real.any(1, keepdim: KeepDims);
             pooled = where(anyReal, maxed, zeros_like(maxed));
         }

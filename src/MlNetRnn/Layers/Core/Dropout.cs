@@ -112,8 +112,11 @@ public sealed class Dropout : Layer
             return [inputs.alias()];
         }
         using var scope = NewDisposeScope();
-        var keep = rand(MaskShape(inputs), dtype: inputs.dtype, generator: RandomSource).ge_(Rate);
-        return [(inputs * keep * (1 / (1 - Rate))).MoveToOuterDisposeScope()];
+        // Held to the end of the call: an implicit Scalar could be finalized while libtorch reads it (see Scalars).
+        using var rate = Rate.ToScalar();
+        using var scale = (1 / (1 - Rate)).ToScalar();
+        var keep = rand(MaskShape(inputs), dtype: inputs.dtype, generator: RandomSource).ge_(rate);
+        return [(inputs * keep * scale).MoveToOuterDisposeScope()];
     }
 
     protected override void Dispose(bool disposing)

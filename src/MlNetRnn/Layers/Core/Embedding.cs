@@ -103,5 +103,5 @@ public sealed class Embedding : Layer
     }
 
     /// <summary>With <see cref="MaskZero"/>, true where the id is not 0, shaped like the ids; otherwise the input mask.</summary>
-    public override Tensor? ComputeMask(Tensor inputs, Tensor? mask) => MaskZero ? inputs.ne(0) : mask;
+    public override Tensor? ComputeMask(Tensor inputs, Tensor? mask) => MaskZero ? inputs.ne(Scalars.Zero) : mask;
 }

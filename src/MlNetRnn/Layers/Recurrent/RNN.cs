@@ -188,23 +188,23 @@ public abstract class RNN : Layer
     private (Tensor Sequence, Tensor[] States) RunFused(Tensor x, Tensor? mask, Tensor? lengths)
     {
         long time = x.shape[1];
-        if (mask is null || lengths!.eq(time).all().item<bool>())
+        if (mask is null || lengths is null || IsFull(lengths, time))
         {
             return Cell.RunFused(GoBackwards ? x.flip(1) : x, null);
         }
-        var empty = lengths.eq(0).unsqueeze(1);
-        var (sequence, states) = Cell.RunFused(GoBackwards ? ReverseWithinLength(x, lengths) : x, lengths.clamp_min(1));
-        states = states.Select(s => s.masked_fill(empty, 0)).ToArray();
+        var empty = lengths.eq(Scalars.Zero).unsqueeze(1);
+        var (sequence, states) = Cell.RunFused(GoBackwards ? ReverseWithinLength(x, lengths) : x, lengths.clamp_min(Scalars.One));
+        states = states.Select(s => s.masked_fill(empty, Scalars.Zero)).ToArray();
         var t = arange(time, dtype: ScalarType.Int64).unsqueeze(0);
         if (GoBackwards)
         {
             // Keras reads [padding, x_{L−1} … x_0]: shift the within-length outputs right by the padding.
             var shift = (time - lengths).unsqueeze(1);
-            var index = (t - shift).clamp_min(0).unsqueeze(2).expand(-1, -1, Units);
-            return (sequence.gather(1, index).masked_fill((t < shift).unsqueeze(2), 0), states);
+            var index = (t - shift).clamp_min(Scalars.Zero).unsqueeze(2).expand(-1, -1, Units);
+            return (sequence.gather(1, index).masked_fill((t < shift).unsqueeze(2), Scalars.Zero), states);
         }
-        var lastIndex = (lengths - 1).clamp_min(0).view(-1, 1, 1).expand(-1, 1, Units);
-        var last = sequence.gather(1, lastIndex).masked_fill(empty.unsqueeze(2), 0);
+        var lastIndex = (lengths - Scalars.One).clamp_min(Scalars.Zero).view(-1, 1, 1).expand(-1, 1, Units);
+        var last = sequence.gather(1, lastIndex).masked_fill(empty.unsqueeze(2), Scalars.Zero);
         var filler = ZeroOutputForMask ? zeros_like(last) : last;
         return (where(mask.unsqueeze(2), sequence, filler), states);
     }
@@ -231,6 +231,13 @@ public abstract class RNN : Layer
         (rand(shape, dtype: dtype, generator: RandomSource) >= rate).to_type(dtype) / (1 - rate);
 
     // True when every row is real steps followed only by padding.
+    // Every row as long as the batch: nothing to pack.
+    private static bool IsFull(Tensor lengths, long time)
+    {
+        using var full = time.ToScalar();
+        return lengths.eq(full).all().item<bool>();
+    }
+
     private static bool IsRightPadded(Tensor mask, Tensor lengths) =>
         mask.eq(arange(mask.shape[1], dtype: ScalarType.Int64).unsqueeze(0) < lengths.unsqueeze(1)).all().item<bool>();
 
@@ -239,7 +246,7 @@ public abstract class RNN : Layer
     {
         var t = arange(x.shape[1], dtype: ScalarType.Int64).unsqueeze(0);
         var length = lengths.unsqueeze(1);
-        var index = where(t < length, length - 1 - t, t).unsqueeze(2).expand_as(x);
+        var index = where(t < length, length - Scalars.One - t, t).unsqueeze(2).expand_as(x);
         return x.gather(1, index);
     }
 
