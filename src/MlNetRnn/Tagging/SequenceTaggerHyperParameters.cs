@@ -13,7 +13,7 @@ public class SequenceTaggerHyperParameters
     // Defaults, shared with the catalog's simple overload (default arguments must be constants).
     internal const int DefaultEmbeddingSize = 100;
     internal const int DefaultUnits = 150;
-    internal const int DefaultEpochs = 8;
+    internal const int DefaultEpochs = 10;
     internal const int DefaultBatchSize = 64;
     internal const double DefaultLearningRate = 8e-3;
 
@@ -84,7 +84,7 @@ public class SequenceTaggerHyperParameters
     /// vectors start their embedding rows. Default null: none.</summary>
     public string? EmbeddingsFile { get; set; }
 
-    /// <summary>Training epochs, at least 1. With dev data and <see cref="EarlyStoppingPatience"/>, the most it trains. Default 8.</summary>
+    /// <summary>Training epochs, at least 1. With dev data and <see cref="EarlyStoppingPatience"/>, the most it trains. Default 10.</summary>
     public int Epochs { get; set; } = DefaultEpochs;
 
     /// <summary>Sentences per batch, 1 to <see cref="MaxBatchSize"/>. Default 64.</summary>
@@ -105,8 +105,8 @@ public class SequenceTaggerHyperParameters
     public double EmaMomentum { get; set; } = 0.99;
 
     /// <summary>The learning rate is multiplied by this after every epoch (Keras <c>LearningRateScheduler</c>); in (0, 1],
-    /// 1 keeps it constant. Default 0.8.</summary>
-    public double LearningRateDecay { get; set; } = 0.8;
+    /// 1 keeps it constant. Default 0.85.</summary>
+    public double LearningRateDecay { get; set; } = 0.85;
 
     /// <summary>Largest norm of each weight's gradient (Keras <c>clipnorm</c>); a positive finite number, or 0 for no
     /// clipping. Default 0.</summary>
