@@ -13,7 +13,7 @@ public class SequenceTaggerHyperParameters
     // Defaults, shared with the catalog's simple overload (default arguments must be constants).
     internal const int DefaultEmbeddingSize = 100;
     internal const int DefaultUnits = 150;
-    internal const int DefaultEpochs = 8;
+    internal const int DefaultEpochs = 10;
     internal const int DefaultBatchSize = 64;
     internal const double DefaultLearningRate = 8e-3;
 
@@ -84,7 +84,7 @@ public class SequenceTaggerHyperParameters
     /// vectors start their embedding rows. Default null: none.</summary>
     public string? EmbeddingsFile { get; set; }
 
-    /// <summary>Training epochs, at least 1. With dev data and <see cref="EarlyStoppingPatience"/>, the most it trains. Default 8.</summary>
+    /// <summary>Training epochs, at least 1. With dev data and <see cref="EarlyStoppingPatience"/>, the most it trains. Default 10.</summary>
     public int Epochs { get; set; } = DefaultEpochs;
 
     /// <summary>Sentences per batch, 1 to <see cref="MaxBatchSize"/>. Default 64.</summary>
@@ -99,12 +99,14 @@ public class SequenceTaggerHyperParameters
 
     /// <summary>Momentum of an exponential moving average of the weights (Keras optimizer <c>use_ema</c> with this
     /// <c>ema_momentum</c>): dev is scored with the averaged weights and the network keeps them; in [0, 1), 0 turns it
-    /// off. Default 0 (it helps EWT a little, but with few training steps the average stays near the first steps' weights).</summary>
-    public double EmaMomentum { get; set; }
+    /// off. Default 0.99. Two departures from Keras, for small data: the momentum warms up as in TensorFlow's
+    /// <c>ExponentialMovingAverage(num_updates)</c>, min(μ, (1 + t)/(10 + t)) at step t; and the average is used only when
+    /// training runs at least 10/(1 − μ) steps (1,000 for 0.99; epochs × batches per epoch), the last weights otherwise.</summary>
+    public double EmaMomentum { get; set; } = 0.99;
 
     /// <summary>The learning rate is multiplied by this after every epoch (Keras <c>LearningRateScheduler</c>); in (0, 1],
-    /// 1 keeps it constant. Default 0.8.</summary>
-    public double LearningRateDecay { get; set; } = 0.8;
+    /// 1 keeps it constant. Default 0.85.</summary>
+    public double LearningRateDecay { get; set; } = 0.85;
 
     /// <summary>Largest norm of each weight's gradient (Keras <c>clipnorm</c>); a positive finite number, or 0 for no
     /// clipping. Default 0.</summary>

@@ -47,7 +47,11 @@ internal static class TaggerArchitecture
         var model = new Model(inputs, [output], name: "sequence_tagger", seed: hp.Seed);
         model.Compile(new SparseCategoricalCrossentropy(),
             new Adam(hp.LearningRate, beta2: hp.AdamBeta2, clipnorm: hp.ClipNorm > 0 ? hp.ClipNorm : null,
-                useEma: hp.EmaMomentum > 0, emaMomentum: hp.EmaMomentum > 0 ? hp.EmaMomentum : 0.99));
+                useEma: hp.EmaMomentum > 0, emaMomentum: hp.EmaMomentum > 0 ? hp.EmaMomentum : 0.99)
+            {
+                // With few steps (small data) Keras's fixed momentum leaves the average near the first steps' weights.
+                EmaWarmup = true,
+            });
         return (model, wordEmbedding);
     }
 

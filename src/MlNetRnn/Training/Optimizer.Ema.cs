@@ -6,6 +6,8 @@ namespace MlNetRnn.Training;
 // updates, with momentum μ = ema_momentum except 0 on the first step (iterations = 0, so the average starts at the
 // weights): average = μ·average + (1 − μ)·weight; then, when (iterations + 1) is a multiple of ema_overwrite_frequency,
 // the weights take the average. FinalizeVariableValues puts the average in the weights (Keras calls it when fit ends).
+// EmaWarmup (not in Keras, off by default) caps μ at step t by (1 + t)/(10 + t), as TensorFlow's
+// ExponentialMovingAverage(num_updates) does, so that with few steps the average follows the recent weights.
 public abstract partial class Optimizer
 {
     private Tensor[]? _movingAverages;
@@ -19,6 +21,13 @@ public abstract partial class Optimizer
     /// <summary>Every this many steps the weights are overwritten by their average (Keras
     /// <c>ema_overwrite_frequency</c>); null for never.</summary>
     public int? EmaOverwriteFrequency { get; private set; }
+
+    /// <summary>Whether the momentum warms up: at step t (0-based, <see cref="Iterations"/> before the step) it is
+    /// min(<see cref="EmaMomentum"/>, (1 + t)/(10 + t)), as in TensorFlow's <c>ExponentialMovingAverage</c> given
+    /// <c>num_updates</c>, so that after a few hundred steps the average spans only the most recent ones (μ = 0.99 is
+    /// reached at step 890). Not part of Keras's <c>use_ema</c>; default false (Keras's behaviour: μ from the second
+    /// step on). The first step's momentum is 0 either way, so the average starts at the weights.</summary>
+    public bool EmaWarmup { get; init; }
 
     /// <summary>The moving average of each weight (in <see cref="Build"/>'s order), or null without
     /// <see cref="UseEma"/> or before <see cref="Build"/>. The optimizer owns these tensors.</summary>
@@ -79,7 +88,9 @@ public abstract partial class Optimizer
     private void UpdateMovingAverages()
     {
         if (_movingAverages is null) return;
-        double momentum = Iterations == 0 ? 0 : EmaMomentum;
+        double momentum = Iterations == 0 ? 0
+            : EmaWarmup ? Math.Min(EmaMomentum, (1.0 + Iterations) / (10.0 + Iterations))
+            : EmaMomentum;
         for (int i = 0; i < _movingAverages.Length; i++)
         {
             // average = μ·average + (1 − μ)·weight, in place.

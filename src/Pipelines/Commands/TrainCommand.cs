@@ -95,7 +95,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public double WordDropout { get; init; }
 
         [CommandOption("--ema <MOMENTUM>")]
-        [Description("Average the weights (Keras use_ema with this ema_momentum, in [[0, 1)); dev is scored with the average and the model keeps it (0: off).")]
+        [Description("Average the weights (Keras use_ema with this ema_momentum, in [[0, 1), warming up as min(m, (1 + t)/(10 + t)) at step t); dev is scored with the average and the model keeps it, when training runs at least 10/(1 - m) steps (0: off).")]
         [LibraryDefault(nameof(SequenceTaggerOptions.EmaMomentum))]
         public double Ema { get; init; }
 

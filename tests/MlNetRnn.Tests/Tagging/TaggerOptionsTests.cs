@@ -35,15 +35,23 @@ public sealed class TaggerOptionsTests
     }
 
     [TestMethod]
+    public void WeightAveraging_IsUsedFrom10Over1MinusMomentumSteps()
+    {
+        // 1,000 steps for μ = 0.99: EWT's 196 batches of 64 an epoch for 6 epochs, not 600 sentences (10 batches) for 99.
+        Assert.AreEqual((false, true, true, false), (SequenceTaggerNetwork.AveragingPays(0.99, 999), SequenceTaggerNetwork.AveragingPays(0.99, 1000),
+            SequenceTaggerNetwork.AveragingPays(0.9, 100), SequenceTaggerNetwork.AveragingPays(0, 1_000_000)));
+    }
+
+    [TestMethod]
     public void Defaults_AreTheConfigurationChosenOnEwtDev()
     {
         var hp = new SequenceTaggerHyperParameters();
         Assert.AreEqual((TaggerCell.Lstm, true, 1, 100, 150), (hp.Cell, hp.Bidirectional, hp.Layers, hp.EmbeddingSize, hp.Units));
         Assert.AreEqual((CharFeatureKind.Cnn, 30, 100, 3, 50, 20), (hp.CharFeatures, hp.CharEmbeddingSize, hp.CharFilters, hp.CharKernelSize, hp.CharUnits, hp.MaxCharsPerToken));
         Assert.AreEqual((0.33, true, (string?)null), (hp.Dropout, hp.Lowercase, hp.EmbeddingsFile));
-        Assert.AreEqual((8, 64, 8e-3, 0.8, 0.0, 2), (hp.Epochs, hp.BatchSize, hp.LearningRate, hp.LearningRateDecay, hp.ClipNorm, hp.EarlyStoppingPatience));
+        Assert.AreEqual((10, 64, 8e-3, 0.85, 0.0, 2), (hp.Epochs, hp.BatchSize, hp.LearningRate, hp.LearningRateDecay, hp.ClipNorm, hp.EarlyStoppingPatience));
         Assert.AreEqual((1, 0.25, 0), (hp.VocabularyMinCount, hp.RareTokenDropout, hp.Seed));
-        Assert.AreEqual((true, 0.9, 0.25, 0.0), (hp.CharBoundaryMarkers, hp.AdamBeta2, hp.WordDropout, hp.EmaMomentum));
+        Assert.AreEqual((true, 0.9, 0.25, 0.99), (hp.CharBoundaryMarkers, hp.AdamBeta2, hp.WordDropout, hp.EmaMomentum));
         var chosen = TaggerArchitectureTests.CharCnnBiLstm();
         foreach (var property in typeof(SequenceTaggerHyperParameters).GetProperties().Where(p => p.CanWrite && p.Name is not (nameof(hp.Seed) or nameof(hp.Epochs) or nameof(hp.BatchSize) or nameof(hp.LearningRate) or nameof(hp.LearningRateDecay) or nameof(hp.ClipNorm) or nameof(hp.EarlyStoppingPatience))))
         {

@@ -48,6 +48,25 @@ public sealed class OptimizerEmaTests
     }
 
     [TestMethod]
+    public void Warmup_CapsTheMomentumAtStepTBy1PlusTOver10PlusT()
+    {
+        using var scope = NewDisposeScope();
+        var adam = new Adam(learningRate: 1, beta1: 0, epsilon: 0, useEma: true, emaMomentum: 0.2) { EmaWarmup = true };
+        var weight = tensor(new[] { 10.0 }, ScalarType.Float64).requires_grad_(true);
+        adam.Build([weight]);
+        // Step 1 (t = 0): μ = 0. Step 2 (t = 1): μ = min(0.2, 2/11) = 2/11. Step 3 (t = 2): μ = min(0.2, 3/12) = 0.2.
+        double second = 2.0 / 11 * 9 + 9.0 / 11 * 8;
+        double[] averages = [9, second, 0.2 * second + 0.8 * 7];
+        for (int t = 0; t < 3; t++)
+        {
+            Step(adam, weight);
+            Assert.AreEqual(averages[t], adam.MovingAverages![0].item<double>(), 1e-12, $"average after step {t + 1}");
+        }
+        Assert.IsFalse(new Adam(useEma: true).EmaWarmup, "Keras's behaviour by default");
+        adam.Release();
+    }
+
+    [TestMethod]
     public void OverwriteFrequency_PutsTheAverageInTheWeightsEveryNthStep()
     {
         using var scope = NewDisposeScope();
