@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Training;
@@ -91,10 +92,13 @@ public abstract partial class Optimizer
         double momentum = Iterations == 0 ? 0
             : EmaWarmup ? Math.Min(EmaMomentum, (1.0 + Iterations) / (10.0 + Iterations))
             : EmaMomentum;
+        // Held to the end of the loop: an implicit Scalar could be finalized while libtorch reads it (see Scalars).
+        using var keep = momentum.ToScalar();
+        using var take = (1 - momentum).ToScalar();
         for (int i = 0; i < _movingAverages.Length; i++)
         {
             // average = μ·average + (1 − μ)·weight, in place.
-            _movingAverages[i].mul_(momentum).add_(_parameters[i], alpha: 1 - momentum);
+            _movingAverages[i].mul_(keep).add_(_parameters[i], alpha: take);
         }
         if (EmaOverwriteFrequency is { } every && (Iterations + 1) % every == 0)
         {
