@@ -6,6 +6,9 @@ namespace MlNetRnn.Training;
 /// <summary>An element-wise (or, for softmax, last-axis) activation function, named as in Keras.</summary>
 public sealed class Activation
 {
+    // Rooted for the process (see Scalars).
+    private static readonly Scalar Three = 3L.ToScalar(), Six = 6L.ToScalar();
+
     private static readonly Dictionary<string, Func<Tensor, Tensor>> Functions = new(StringComparer.Ordinal)
     {
         ["linear"] = x => x.alias(),
@@ -14,7 +17,7 @@ public sealed class Activation
         ["sigmoid"] = x => x.sigmoid(),
         ["softmax"] = x => x.softmax(-1),
         ["softplus"] = x => nn.functional.softplus(x),
-        ["softsign"] = x => x / (x.abs() + 1),
+        ["softsign"] = x => x / (x.abs() + Scalars.One),
         ["elu"] = x => nn.functional.elu(x, 1.0),
         ["selu"] = x => nn.functional.selu(x),
         ["silu"] = x => nn.functional.silu(x),
@@ -22,7 +25,7 @@ public sealed class Activation
         ["gelu"] = x => nn.functional.gelu(x),
         ["exponential"] = x => x.exp(),
         // Keras 3: relu6(x + 3) / 6.
-        ["hard_sigmoid"] = x => (x + 3).clamp(0, 6) / 6,
+        ["hard_sigmoid"] = x => (x + Three).clamp(Scalars.Zero, Six) / Six,
     };
 
     private readonly Func<Tensor, Tensor> _apply;

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Training;
@@ -45,24 +46,30 @@ public sealed class RMSprop : Optimizer
 
     protected override void Update(int index, Tensor weight, Tensor gradient)
     {
+        // Held to the end of the call: an implicit Scalar could be finalized while libtorch reads it (see Scalars).
+        using var rho = Rho.ToScalar();
+        using var oneMinusRho = (1 - Rho).ToScalar();
+        using var epsilon = Epsilon.ToScalar();
+        using var rate = LearningRate.ToScalar();
         var velocity = _velocities[index];
-        velocity.mul_(Rho).addcmul_(gradient, gradient, 1 - Rho);
+        velocity.mul_(rho).addcmul_(gradient, gradient, oneMinusRho);
         Tensor denominator;
         if (Centered)
         {
             var average = _averageGradients[index];
-            average.mul_(Rho).add_(gradient, 1 - Rho);
-            denominator = (velocity - average.square()).add_(Epsilon).sqrt_();
+            average.mul_(rho).add_(gradient, oneMinusRho);
+            denominator = (velocity - average.square()).add_(epsilon).sqrt_();
         }
         else
         {
-            denominator = velocity.add(Epsilon).sqrt_();
+            denominator = velocity.add(epsilon).sqrt_();
         }
-        var increment = (gradient * LearningRate).div_(denominator);
+        var increment = (gradient * rate).div_(denominator);
         if (Momentum > 0)
         {
+            using var momentumRate = Momentum.ToScalar();
             var momentum = _momentums[index];
-            momentum.mul_(Momentum).add_(increment);
+            momentum.mul_(momentumRate).add_(increment);
             weight.sub_(momentum);
         }
         else

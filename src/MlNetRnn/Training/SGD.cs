@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Training;
@@ -30,13 +31,16 @@ public sealed class SGD : Optimizer
 
     protected override void Update(int index, Tensor weight, Tensor gradient)
     {
+        // Held to the end of the call: an implicit Scalar could be finalized while libtorch reads it (see Scalars).
+        using var rate = LearningRate.ToScalar();
         if (Momentum == 0)
         {
-            weight.sub_(gradient * LearningRate);
+            weight.sub_(gradient * rate);
             return;
         }
+        using var momentum = Momentum.ToScalar();
         var u = _velocity[index];
-        u.mul_(Momentum).sub_(gradient * LearningRate);
-        weight.add_(Nesterov ? u * Momentum - gradient * LearningRate : u);
+        u.mul_(momentum).sub_(gradient * rate);
+        weight.add_(Nesterov ? u * momentum - gradient * rate : u);
     }
 }

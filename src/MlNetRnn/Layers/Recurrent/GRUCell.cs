@@ -82,7 +82,7 @@ public sealed class GRUCell : RecurrentCell
         var r = RecurrentActivation.Apply(xGates[1] + Recurrent(1));
         var reset = ResetAfter ? r * Recurrent(2) : (r * HiddenFor(2)).matmul(recurrentKernels[2]);
         var candidate = Activation.Apply(xGates[2] + reset);
-        var next = z * h + (1 - z) * candidate;
+        var next = z * h + (Scalars.One - z) * candidate;
         return (next, [next]);
     }
 

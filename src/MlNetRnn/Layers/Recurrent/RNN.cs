@@ -227,8 +227,13 @@ public abstract class RNN : Layer
         return (null, new GateDropout(inputMasks, DropoutMask([gates, batch, Units], RecurrentDropout, inputs.dtype)));
     }
 
-    private Tensor DropoutMask(long[] shape, double rate, ScalarType dtype) =>
-        (rand(shape, dtype: dtype, generator: RandomSource) >= rate).to_type(dtype) / (1 - rate);
+    private Tensor DropoutMask(long[] shape, double rate, ScalarType dtype)
+    {
+        // Held to the end of the call: an implicit Scalar could be finalized while libtorch reads it (see Scalars).
+        using var threshold = rate.ToScalar();
+        using var keep = (1 - rate).ToScalar();
+        return (rand(shape, dtype: dtype, generator: RandomSource) >= threshold).to_type(dtype) / keep;
+    }
 
     // True when every row is real steps followed only by padding.
     // Every row as long as the batch: nothing to pack.

@@ -19,6 +19,9 @@ namespace MlNetRnn.Layers;
 /// </remarks>
 public sealed class Bidirectional : Layer
 {
+    // Rooted for the process (see Scalars): the "ave" merge runs every step.
+    private static readonly Scalar Two = 2L.ToScalar();
+
     private LayerWeight[]? _weights;
 
     private static readonly string?[] MergeModes = ["concat", "sum", "mul", "ave", null];
@@ -169,7 +172,7 @@ public sealed class Bidirectional : Layer
             "concat" => [cat([y, yReversed], -1)],
             "sum" => [y + yReversed],
             "mul" => [y * yReversed],
-            "ave" => [(y + yReversed) / 2],
+            "ave" => [(y + yReversed) / Two],
             _ => [y, yReversed],
         };
         Tensor[] outputs = [.. merged, .. forward.Skip(1), .. backward.Skip(1)];
