@@ -1,3 +1,4 @@
+using MlNetRnn.Data;
 using static TorchSharp.torch;
 
 namespace MlNetRnn.Models;
@@ -28,18 +29,13 @@ public partial class Model
         using var scope = NewDisposeScope();
         foreach (var rows in order.Chunk(batchSize))
         {
-            int time = Math.Max(1, rows.Max(r => sequences[r].Length));
-            var ids = new long[rows.Length * time];
-            for (int b = 0; b < rows.Length; b++)
-            {
-                var sequence = sequences[rows[b]];
-                for (int t = 0; t < sequence.Length; t++) ids[b * time + t] = sequence[t];
-            }
-            var output = Predict(tensor(ids, [rows.Length, time]), batchSize);
+            using var batch = PaddedBatch.Pad(rows, sequences, null, null, null);
+            long time = batch.Ids.shape[1];
+            var output = Predict(batch.Ids, batchSize);
             if (output.dim() >= 2 && _outputs[0].Shape[0] < 0 && output.shape[1] == time)
             {
                 // A time axis that follows the input's: what the model computed at padding is not an answer.
-                var padding = arange(time).unsqueeze(0) >= tensor(rows.Select(r => (long)sequences[r].Length).ToArray()).unsqueeze(1);
+                var padding = arange(time).unsqueeze(0) >= tensor(batch.Lengths.Select(n => (long)n).ToArray()).unsqueeze(1);
                 output = output.masked_fill(padding.reshape([rows.Length, time, .. Enumerable.Repeat(1L, (int)output.dim() - 2)]), Scalars.Zero);
             }
             parts.Add(output);
