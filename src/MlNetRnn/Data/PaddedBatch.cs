@@ -41,28 +41,6 @@ public sealed class PaddedBatch : IDisposable
     /// <summary>Real tokens in the batch.</summary>
     public int TokenCount => Lengths.Sum();
 
-    /// <summary>
-    /// Groups sentences into batches of at most <paramref name="batchSize"/>, sorted by length so that
-    /// little padding is needed. Empty sentences are not allowed.
-    /// </summary>
-    /// <param name="ids">Token ids of each sentence.</param>
-    /// <param name="tags">Tag indices of each sentence, or null.</param>
-    /// <param name="batchSize">Sentences per batch.</param>
-    /// <param name="isRare">Marks ids for <see cref="RareTokens"/>. Default none.</param>
-    /// <param name="chars">Character ids of each token of each sentence (each token at least one), or null. Default none.</param>
-    public static List<PaddedBatch> Create(IReadOnlyList<int[]> ids, IReadOnlyList<int[]>? tags, int batchSize,
-        Func<int, bool>? isRare = null, IReadOnlyList<int[][]>? chars = null)
-    {
-        var order = Enumerable.Range(0, ids.Count).OrderBy(i => ids[i].Length).ToArray();
-        var batches = new List<PaddedBatch>();
-        for (int start = 0; start < order.Length; start += batchSize)
-        {
-            var rows = order.AsSpan(start, Math.Min(batchSize, order.Length - start)).ToArray();
-            batches.Add(Pad(rows, ids, tags, isRare, chars));
-        }
-        return batches;
-    }
-
     /// <summary>One batch of the given sentences, in the given order.</summary>
     /// <param name="rows">Indices of the sentences in the batch (at least one).</param>
     /// <param name="ids">Token ids of each sentence.</param>

@@ -25,39 +25,45 @@ public partial class Model
         if (sequences.Count == 0) throw new ArgumentException("Received no sequences.", nameof(sequences));
         if (sequences.Any(s => s is null)) throw new ArgumentException("A sequence is null.", nameof(sequences));
         var order = Enumerable.Range(0, sequences.Count).OrderBy(i => sequences[i].Length).ToArray();
-        var parts = new List<Tensor>();
+        var chunks = order.Chunk(batchSize).ToArray();
+        var parts = new Tensor[chunks.Length];
         using var scope = NewDisposeScope();
-        foreach (var rows in order.Chunk(batchSize))
-        {
-            using var batch = PaddedBatch.Pad(rows, sequences, null, null, null);
-            long time = batch.Ids.shape[1];
-            var output = Predict(batch.Ids, batchSize);
-            if (output.dim() >= 2 && _outputs[0].Shape[0] < 0 && output.shape[1] == time)
+        // The first batch goes through Predict, which builds the model if needed and sets inference mode; the other
+        // batches then share nothing mutable and run concurrently when threads allow.
+        parts[0] = PredictPadded(chunks[0], sequences, batch => Predict(batch, batchSize));
+        ThreadPolicy.ForEach(chunks.Length - 1, InferenceWorkers(chunks.Length - 1),
+            k => parts[k + 1] = PredictPadded(chunks[k + 1], sequences, batch =>
             {
-                // A time axis that follows the input's: what the model computed at padding is not an answer.
-                var padding = arange(time).unsqueeze(0) >= tensor(batch.Lengths.Select(n => (long)n).ToArray()).unsqueeze(1);
-                output = output.masked_fill(padding.reshape([rows.Length, time, .. Enumerable.Repeat(1L, (int)output.dim() - 2)]), Scalars.Zero);
-            }
-            parts.Add(output);
-        }
-        // Pad every part to the largest size on each axis, stack them in sorted order, then put rows back in input order.
+                CheckInputs([batch], nameof(sequences));
+                return Infer([batch])[0];
+            }));
+        scope.Attach(parts);
+        // Zeros up to the largest size on each axis, then each batch's rows written back to their input positions.
         long[] largest = Enumerable.Range(1, (int)parts[0].dim() - 1).Select(axis => parts.Max(p => p.shape[axis])).ToArray();
-        var padded = parts.Select(p => Pad(p, largest)).ToArray();
-        var sorted = padded.Length == 1 ? padded[0] : cat(padded, 0);
-        var inverse = new long[order.Length];
-        for (int k = 0; k < order.Length; k++) inverse[order[k]] = k;
-        return sorted.index_select(0, tensor(inverse)).MoveToOuterDisposeScope();
+        var result = zeros([sequences.Count, .. largest], dtype: parts[0].dtype);
+        for (int k = 0; k < parts.Length; k++)
+        {
+            var target = result;
+            for (int axis = 1; axis < parts[k].dim(); axis++) target = target.narrow(axis, 0, parts[k].shape[axis]);
+            target.index_copy_(0, tensor(chunks[k].Select(i => (long)i).ToArray()), parts[k]);
+        }
+        return result.MoveToOuterDisposeScope();
     }
 
-    // Zeros after the end of each axis up to the given sizes (sizes per sample, batch axis excluded).
-    private static Tensor Pad(Tensor part, long[] sizes)
+    // One batch of sequences padded at the end, run by `run`, with the outputs at padding zeroed; the result belongs to
+    // no dispose scope (it may be made on another thread than the caller's).
+    private Tensor PredictPadded(int[] rows, IReadOnlyList<int[]> sequences, Func<Tensor, Tensor> run)
     {
-        var padding = new List<long>();
-        for (int axis = sizes.Length; axis >= 1; axis--)
+        using var scope = NewDisposeScope();
+        using var batch = PaddedBatch.Pad(rows, sequences, null, null, null);
+        long time = batch.Ids.shape[1];
+        var output = run(batch.Ids);
+        if (output.dim() >= 2 && _outputs[0].Shape[0] < 0 && output.shape[1] == time)
         {
-            padding.Add(0);
-            padding.Add(sizes[axis - 1] - part.shape[axis]);
+            // A time axis that follows the input's: what the model computed at padding is not an answer.
+            var padding = arange(time).unsqueeze(0) >= tensor(batch.Lengths.Select(n => (long)n).ToArray()).unsqueeze(1);
+            output = output.masked_fill(padding.reshape([rows.Length, time, .. Enumerable.Repeat(1L, (int)output.dim() - 2)]), Scalars.Zero);
         }
-        return padding.All(p => p == 0) ? part : nn.functional.pad(part, padding.ToArray());
+        return output.DetachFromDisposeScope();
     }
 }

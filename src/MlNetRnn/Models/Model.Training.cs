@@ -211,6 +211,8 @@ public partial class Model : ITrainableModel
 
     Loss ITrainableModel.Loss => RequireCompiled();
 
+    int ITrainableModel.ThreadsFor(IReadOnlyList<Tensor> inputs) => ThreadsFor(inputs);
+
     Optimizer ITrainableModel.Optimizer
     {
         get
@@ -243,15 +245,22 @@ public partial class Model : ITrainableModel
         return (outputs[0], mask);
     }
 
-    /// <summary>Inference on a batch without touching module state: the caller has put the model in inference mode once
-    /// (<see cref="FreezeForInference"/>), so concurrent callers share nothing mutable.</summary>
-    /// <param name="x">Inputs already known to fit, (batch, …input shape).</param>
-    /// <returns>The first output, (batch, …output shape).</returns>
-    internal Tensor Infer(Tensor x)
+    /// <summary>Inference on one batch without touching module state: the caller has built the model and put it in
+    /// inference mode, so concurrent callers share nothing mutable. Runs on <see cref="ThreadsFor"/> threads.</summary>
+    /// <param name="x">One tensor per input, (batch, …input shape), already checked against the inputs.</param>
+    /// <returns>Every output, (batch, …output shape).</returns>
+    internal IReadOnlyList<Tensor> Infer(IReadOnlyList<Tensor> x)
     {
         using var noGrad = no_grad();
-        return Forward(PrepareInputs([x])).Outputs[0];
+        var inputs = PrepareInputs(x);
+        using var threads = ThreadPolicy.Use(ThreadsFor(inputs));
+        return Forward(inputs).Outputs;
     }
+
+    /// <summary>Concurrent workers for <paramref name="batches"/> independent inference batches: with automatic
+    /// threads, up to one per available libtorch thread (each then runs its batches on one thread, see
+    /// <see cref="ThreadPolicy.ForEach"/>); with <see cref="IntraOpThreads"/> fixed, one.</summary>
+    internal int InferenceWorkers(int batches) => _intraOpThreads is null ? Math.Clamp(get_num_threads(), 1, Math.Max(1, batches)) : 1;
 
     /// <summary>Ends training for good: inference mode set once and the optimizer's state freed.</summary>
     internal void FreezeForInference()

@@ -81,6 +81,34 @@ public partial class Model : nn.Module
     public IEnumerable<(string Path, LayerWeight Weight)> NamedWeights =>
         _layers.SelectMany(l => l.Weights.Select(w => ($"{l.Name}/{w.Name}", w)));
 
+    /// <summary>libtorch intra-op threads for this model's training steps and inference batches, on the calling
+    /// thread; null (the default) chooses per batch with <see cref="ThreadPolicy.Automatic"/>: one thread for small
+    /// steps, every available thread for large ones. Not part of Keras; a run-time setting, not saved.</summary>
+    /// <exception cref="ArgumentException">Set below 1.</exception>
+    public int? IntraOpThreads
+    {
+        get => _intraOpThreads;
+        set
+        {
+            if (value is < 1) throw new ArgumentException($"IntraOpThreads must be ≥ 1 or null (automatic); received {value}.", nameof(value));
+            _intraOpThreads = value;
+        }
+    }
+
+    private int? _intraOpThreads;
+    // Weights outside embeddings, counted once built (−1 before); a long is written atomically, so concurrent
+    // inference callers at worst count twice.
+    private long _multipliedWeights = -1;
+
+    /// <summary>Threads for a step or batch on <paramref name="inputs"/> (see <see cref="IntraOpThreads"/>).</summary>
+    internal int ThreadsFor(IReadOnlyList<Tensor> inputs)
+    {
+        if (_intraOpThreads is { } fixedCount) return fixedCount;
+        // Embedding tables are looked up, not multiplied: every other weight costs about one multiply-add per token.
+        if (_multipliedWeights < 0 && Built) _multipliedWeights = _layers.Where(l => l is not Embedding).SelectMany(l => l.Weights).Sum(w => w.Count);
+        return ThreadPolicy.Automatic(Math.Max(0, _multipliedWeights) * ThreadPolicy.Tokens(inputs[0]), get_num_threads());
+    }
+
     /// <summary>Runs the model in inference mode over batches (Keras <c>model.predict</c>).</summary>
     /// <param name="x">Inputs, (samples, …input shape).</param>
     /// <param name="batchSize">Samples per forward pass. Default 32.</param>
@@ -114,17 +142,15 @@ public partial class Model : nn.Module
         if (batchSize < 1) throw new ArgumentException($"batchSize must be ≥ 1; received {batchSize}.", nameof(batchSize));
         EnsureBuilt(x, nameof(x));
         CheckInputs(x, nameof(x));
-        using var noGrad = no_grad();
         train(false);
         long samples = x[0].shape[0];
-        var parts = new List<Tensor[]>();
+        var parts = new List<IReadOnlyList<Tensor>>();
         using (var scope = NewDisposeScope())
         {
             for (long start = 0; start < samples; start += batchSize)
             {
                 long end = Math.Min(samples, start + batchSize);
-                var (outputs, _) = Forward(PrepareInputs(x.Select(t => t.narrow(0, start, end - start)).ToArray()));
-                parts.Add(outputs.ToArray());
+                parts.Add(Infer(x.Select(t => t.narrow(0, start, end - start)).ToArray()));
             }
             var results = Enumerable.Range(0, _outputs.Count)
                 .Select(i => parts.Count == 1 ? parts[0][i].alias() : cat(parts.Select(p => p[i]).ToArray(), 0))

@@ -35,22 +35,22 @@ public sealed partial class SequenceTaggerNetwork
         }
         var ids = nonEmpty.Select(i => _encoder.WordIds(sentences[i])).ToArray();
         var chars = _encoder.Chars is null ? null : nonEmpty.Select(i => _encoder.CharIds(sentences[i])!).ToArray();
-        foreach (var batch in PaddedBatch.Create(ids, null, PredictBatchSize, chars: chars))
+        // Batches of similar length; independent, so they may run concurrently (each writes its own results).
+        var batches = Enumerable.Range(0, ids.Length).OrderBy(i => ids[i].Length).Chunk(PredictBatchSize).ToArray();
+        ThreadPolicy.ForEach(batches.Length, _model.InferenceWorkers(batches.Length), k =>
         {
-            using (batch)
-            using (NewDisposeScope())
+            using var scope = NewDisposeScope();
+            using var batch = PaddedBatch.Pad(batches[k], ids, null, null, chars);
+            var probabilities = Infer(batch.Ids, batch.Chars);
+            var data = probabilities.data<float>().ToArray();
+            int stride = checked((int)probabilities.shape[1] * _tags.Length);
+            for (int b = 0; b < batch.Rows.Length; b++)
             {
-                var probabilities = Infer(batch.Ids, batch.Chars);
-                var data = probabilities.data<float>().ToArray();
-                int stride = checked((int)probabilities.shape[1] * _tags.Length);
-                for (int b = 0; b < batch.Rows.Length; b++)
-                {
-                    var distribution = new float[batch.Lengths[b] * _tags.Length];
-                    Array.Copy(data, b * stride, distribution, 0, distribution.Length);
-                    results[nonEmpty[batch.Rows[b]]] = Decode(distribution);
-                }
+                var distribution = new float[batch.Lengths[b] * _tags.Length];
+                Array.Copy(data, b * stride, distribution, 0, distribution.Length);
+                results[nonEmpty[batch.Rows[b]]] = Decode(distribution);
             }
-        }
+        });
         return results;
     }
 
@@ -76,33 +76,24 @@ public sealed partial class SequenceTaggerNetwork
                 for (int c = 0; c < tokenChars[t].Length; c++) chars[t * width + c] = tokenChars[t][c];
             }
         }
-        // One sentence is too small for several threads: waking libtorch's sleeping OpenMP workers (the library sets
-        // OMP_WAIT_POLICY=PASSIVE) costs more than its few small ops. The setting is per thread in OpenMP and MKL.
-        int threads = get_num_threads();
-        if (threads > 1) set_num_threads(1);
-        try
+        using var scope = NewDisposeScope();
+        using var inference = inference_mode();
+        var input = tensor(words, [1, time]);
+        // One sentence is far below ThreadPolicy's threshold: it runs on one thread unless the model says otherwise.
+        using var threads = ThreadPolicy.Use(_model.ThreadsFor([input]));
+        Tensor probabilities;
+        if (chars is null && IsLayerChain)
         {
-            using var scope = NewDisposeScope();
-            using var inference = inference_mode();
-            var input = tensor(words, [1, time]);
-            Tensor probabilities;
-            if (chars is null && IsLayerChain)
-            {
-                // No padding, so no mask: every step is real, which is what the mask would say after the recurrent
-                // layers read it back from the tensors (they check for right padding); same numbers, fewer ops.
-                probabilities = input;
-                foreach (var layer in _model.Layers) probabilities = layer.Call(probabilities)[0];
-            }
-            else
-            {
-                probabilities = _model.Forward(chars is null ? [input] : [input, tensor(chars, [1, time, width])]).Outputs[0];
-            }
-            return Decode(probabilities.contiguous().data<float>().ToArray());
+            // No padding, so no mask: every step is real, which is what the mask would say after the recurrent
+            // layers read it back from the tensors (they check for right padding); same numbers, fewer ops.
+            probabilities = input;
+            foreach (var layer in _model.Layers) probabilities = layer.Call(probabilities)[0];
         }
-        finally
+        else
         {
-            if (threads > 1) set_num_threads(threads);
+            probabilities = _model.Forward(chars is null ? [input] : [input, tensor(chars, [1, time, width])]).Outputs[0];
         }
+        return Decode(probabilities.contiguous().data<float>().ToArray());
     }
 
     /// <summary>Whether the model is a plain chain of layers, each reading the previous one's output: so
@@ -138,6 +129,7 @@ public sealed partial class SequenceTaggerNetwork
     {
         using var inference = inference_mode();
         Tensor[] inputs = chars is null ? [words] : [words, chars];
+        using var threads = ThreadPolicy.Use(_model.ThreadsFor(inputs));
         return _model.Forward(inputs).Outputs[0].contiguous();
     }
 }

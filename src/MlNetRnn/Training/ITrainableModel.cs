@@ -38,6 +38,11 @@ public interface ITrainableModel
     /// <returns>The output and the mask that follows it (null without masking).</returns>
     (Tensor Output, Tensor? Mask) Forward(IReadOnlyList<Tensor> inputs, bool training);
 
+    /// <summary>libtorch intra-op threads for a step or an evaluation batch on <paramref name="inputs"/> (see
+    /// <see cref="ThreadPolicy"/>); the trainer applies it to the calling thread for the forward pass, the backward
+    /// pass and the update.</summary>
+    int ThreadsFor(IReadOnlyList<Tensor> inputs);
+
     /// <summary>Copies of every weight (Keras <c>get_weights</c>); the caller owns them.</summary>
     IReadOnlyList<Tensor> GetWeights();
 

@@ -110,6 +110,7 @@ public sealed class Trainer
             if (!batches.MoveNext()) break;
             var batch = batches.Current;
             if (check) _model.CheckBatch(batch, nameof(data));
+            using var threads = ThreadPolicy.Use(_model.ThreadsFor(batch.Inputs));
             var (output, mask) = _model.Forward(batch.Inputs, training: false);
             total += loss.Compute(batch.Targets, output, mask, batch.SampleWeight).ToDouble() * batch.Count;
             count += batch.Count;
@@ -158,6 +159,7 @@ public sealed class Trainer
         {
             optimizer.Build(_model.TrainableVariables);
         }
+        using var threads = ThreadPolicy.Use(_model.ThreadsFor(batch.Inputs));
         var (output, mask) = _model.Forward(batch.Inputs, training: true);
         var loss = _model.Loss.Compute(batch.Targets, output, mask, batch.SampleWeight);
         loss.backward();

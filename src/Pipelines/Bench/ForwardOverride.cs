@@ -45,6 +45,8 @@ internal sealed class ForwardOverride(Model model, Func<IReadOnlyList<Tensor>, (
         return forward(inputs);
     }
 
+    public int ThreadsFor(IReadOnlyList<Tensor> inputs) => _model.ThreadsFor(inputs);
+
     public IReadOnlyList<Tensor> GetWeights() => _model.GetWeights();
     public void SetWeights(IReadOnlyList<Tensor> weights) => _model.SetWeights(weights);
     public void SaveWeights(string path) => _model.SaveWeights(path);
