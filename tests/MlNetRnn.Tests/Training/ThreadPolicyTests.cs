@@ -66,7 +66,9 @@ public sealed class ThreadPolicyTests
         model.IntraOpThreads = null;
         Assert.AreEqual(2, model.InferenceWorkers(9));
         var concurrent = model.PredictSequences(Ids, batchSize: 2);
-        Assert.IsTrue(sequential.equal(concurrent), "concurrent batches differ from one at a time");
+        CollectionAssert.AreEqual(sequential.shape, concurrent.shape);
+        CollectionAssert.AreEqual(sequential.data<float>().Select(BitConverter.SingleToInt32Bits).ToArray(),
+            concurrent.data<float>().Select(BitConverter.SingleToInt32Bits).ToArray(), "concurrent batches differ from one at a time");
         Assert.AreEqual(2, get_num_threads(), "the caller's thread count is restored");
     }
 
