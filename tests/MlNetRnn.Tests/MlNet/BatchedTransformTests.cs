@@ -19,11 +19,11 @@ public sealed class BatchedTransformTests
 
     private static readonly string[] Words = ["John", "Jane", "Mary", "loves", "sees", "Paris"];
 
-    /// <summary>150 rows: more than the first block (64) and a second block of 86; one row in 10 empty.</summary>
+    /// <summary>A block and 86 rows more (two blocks); one row in 10 empty.</summary>
     private static Row[] Rows()
     {
         var random = new Random(7);
-        return Enumerable.Range(0, 150).Select(i => new Row
+        return Enumerable.Range(0, BatchedTaggerDataView.BlockRows + 86).Select(i => new Row
         {
             Tokens = i % 10 == 3 ? [] : Enumerable.Range(0, 1 + random.Next(6)).Select(_ => Words[random.Next(Words.Length)]).ToArray(),
             Weight = i,
@@ -42,8 +42,8 @@ public sealed class BatchedTransformTests
         var scored = tagger.Transform(ml.Data.LoadFromEnumerable(rows));
         Assert.IsInstanceOfType<BatchedTaggerDataView>(scored);
         var sentences = rows.Select(r => r.Tokens).ToArray();
-        string expected = SvoData.Direct(tagger, sentences[..BatchedTaggerDataView.FirstBlockRows]) + "\n"
-            + SvoData.Direct(tagger, sentences[BatchedTaggerDataView.FirstBlockRows..]);
+        string expected = SvoData.Direct(tagger, sentences[..BatchedTaggerDataView.BlockRows]) + "\n"
+            + SvoData.Direct(tagger, sentences[BatchedTaggerDataView.BlockRows..]);
         Assert.AreEqual(expected, SvoData.Fingerprint(SvoData.Read(ml, scored)));
     }
 
@@ -112,7 +112,7 @@ public sealed class BatchedTransformTests
         {
             int count = 0;
             while (cursor.MoveNext()) count++;
-            Assert.AreEqual(150, count);
+            Assert.AreEqual(BatchedTaggerDataView.BlockRows + 86, count);
         }
         using var tagging = scored.GetRowCursor([scored.Schema["PredictedTags"]]);
         Assert.ThrowsExactly<InvalidDataException>(() => tagging.MoveNext());
