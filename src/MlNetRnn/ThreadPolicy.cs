@@ -42,6 +42,8 @@ public static class ThreadPolicy
     /// </summary>
     internal static void ForEach(int count, int workers, Action<int> body)
     {
+        // Items already in a worker run in order: the workers keep every core busy.
+        if (t_inWorker) workers = 1;
         if (workers <= 1 || count <= 1)
         {
             for (int i = 0; i < count; i++) body(i);
@@ -49,11 +51,7 @@ public static class ThreadPolicy
         }
         try
         {
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers }, i =>
-            {
-                using var threads = Use(1);
-                body(i);
-            });
+            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers }, i => InWorker(() => body(i)));
         }
         catch (AggregateException e) when (e.InnerExceptions.Count > 0)
         {
@@ -61,6 +59,75 @@ public static class ThreadPolicy
             throw;
         }
     }
+
+    /// <summary>
+    /// Runs two independent computations of a forward pass in inference (e.g. the two directions of a
+    /// <c>Bidirectional</c> layer), the second on another .NET thread when the caller runs small work on one libtorch
+    /// thread (so a core is free) outside the workers of <see cref="ForEach"/>, with autograd off. Otherwise one after
+    /// the other. The second's tensors are made in its own dispose scope and handed to the caller's. Each computation
+    /// gives the same numbers either way.
+    /// </summary>
+    internal static (IReadOnlyList<Tensor> First, IReadOnlyList<Tensor> Second) Both(Func<IReadOnlyList<Tensor>> first, Func<IReadOnlyList<Tensor>> second)
+    {
+        bool split = !t_inWorker && !is_grad_enabled() && Environment.ProcessorCount > 1 && get_num_threads() == 1;
+        if (!split) return (first(), second());
+        bool inference = is_inference_mode_enabled();
+        var other = Task.Run(() => InWorker(() =>
+        {
+            // Grad and inference modes are per thread in libtorch: the worker takes the caller's.
+            using var mode = inference ? inference_mode() : no_grad();
+            using var scope = NewDisposeScope();
+            var result = second();
+            foreach (var tensor in result.Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()) tensor.DetachFromDisposeScope();
+            return result;
+        }));
+        IReadOnlyList<Tensor> mine;
+        try
+        {
+            mine = first();
+        }
+        catch
+        {
+            // Wait for the other half before leaving, and free what it made.
+            try
+            {
+                foreach (var tensor in other.GetAwaiter().GetResult().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()) tensor.Dispose();
+            }
+            catch (Exception)
+            {
+                // The caller's exception is the one to report.
+            }
+            throw;
+        }
+        var theirs = other.GetAwaiter().GetResult();
+        CurrentDisposeScope?.Attach(theirs.Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>());
+        return (mine, theirs);
+    }
+
+    [ThreadStatic]
+    private static bool t_inWorker;
+
+    // Runs on a worker thread: one libtorch thread, and marked so that nested work does not fan out again.
+    private static T InWorker<T>(Func<T> body)
+    {
+        bool outer = t_inWorker;
+        t_inWorker = true;
+        try
+        {
+            using var threads = Use(1);
+            return body();
+        }
+        finally
+        {
+            t_inWorker = outer;
+        }
+    }
+
+    private static void InWorker(Action body) => InWorker(() =>
+    {
+        body();
+        return 0;
+    });
 
     /// <summary>Runs the calling thread's libtorch ops on <paramref name="threads"/> threads until disposed.</summary>
     /// <exception cref="ArgumentException"><paramref name="threads"/> is below 1.</exception>

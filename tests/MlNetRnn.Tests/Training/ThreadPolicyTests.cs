@@ -115,6 +115,73 @@ public sealed class ThreadPolicyTests
         }
     }
 
+    [TestMethod]
+    public void Both_InInference_RunsTheSecondOnAnotherThread_AndHandsItsTensorsToTheCallersScope()
+    {
+        using var one = ThreadPolicy.Use(1);
+        using var noGrad = no_grad();
+        int caller = Environment.CurrentManagedThreadId, second = caller;
+        Tensor theirs;
+        using (var scope = NewDisposeScope())
+        {
+            var (a, b) = ThreadPolicy.Both(() => [ones(2)], () =>
+            {
+                second = Environment.CurrentManagedThreadId;
+                Assert.IsFalse(is_grad_enabled(), "the worker takes the caller's grad mode");
+                Assert.AreEqual(1, get_num_threads());
+                return [full(3, 2f)];
+            });
+            theirs = b[0];
+            CollectionAssert.AreEqual(new[] { 1f, 1f }, a[0].data<float>().ToArray());
+            CollectionAssert.AreEqual(new[] { 2f, 2f, 2f }, theirs.data<float>().ToArray());
+            Assert.IsTrue(scope.Contains(theirs), "the second's tensor belongs to the caller's scope");
+        }
+        Assert.AreNotEqual(caller, second);
+        Assert.IsTrue(theirs.IsInvalid, "disposed with the caller's scope");
+    }
+
+    [TestMethod]
+    public void Both_WithAutogradOn_RunsInOrderOnTheCaller()
+    {
+        using var one = ThreadPolicy.Use(1);
+        int caller = Environment.CurrentManagedThreadId;
+        var threads = new List<int>();
+        using var scope = NewDisposeScope();
+        ThreadPolicy.Both(() => { threads.Add(Environment.CurrentManagedThreadId); return [ones(1)]; },
+            () => { threads.Add(Environment.CurrentManagedThreadId); return [ones(1)]; });
+        CollectionAssert.AreEqual(new[] { caller, caller }, threads);
+    }
+
+    [TestMethod]
+    public void Both_WhenTheFirstThrows_ThatExceptionReachesTheCaller()
+    {
+        using var one = ThreadPolicy.Use(1);
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var e = Assert.ThrowsExactly<InvalidOperationException>(() =>
+            ThreadPolicy.Both(() => throw new InvalidOperationException("first"), () => [ones(1)]));
+        Assert.AreEqual("first", e.Message);
+    }
+
+    [TestMethod]
+    [DataRow("lstm")]
+    [DataRow("gru")]
+    public void Bidirectional_DirectionsAtOnceInPredict_EqualOneAfterTheOther_BitForBit(string cell)
+    {
+        using var scope = NewDisposeScope();
+        var model = new Sequential(seed: 9);
+        model.Add(new Embedding(30, 4, maskZero: true, inputShape: [-1]));
+        model.Add(new Bidirectional(cell == "lstm" ? new LSTM(5, returnSequences: true) : new GRU(5, returnSequences: true)));
+        using var owner = model;
+        var ids = tensor(new long[] { 3, 7, 9, 0, 4, 1, 0, 0 }, [2, 4]);
+        using var one = ThreadPolicy.Use(1);
+        var atOnce = model.Predict(ids);
+        // With autograd on, ThreadPolicy.Both runs the directions one after the other on this thread.
+        var (inOrder, _) = ((ITrainableModel)model).Forward([ids], training: false);
+        CollectionAssert.AreEqual(inOrder.data<float>().Select(BitConverter.SingleToInt32Bits).ToArray(),
+            atOnce.data<float>().Select(BitConverter.SingleToInt32Bits).ToArray());
+    }
+
     private static Sequential Tagger()
     {
         var model = new Sequential(seed: 4);
