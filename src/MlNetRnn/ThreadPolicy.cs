@@ -36,9 +36,11 @@ public static class ThreadPolicy
 
     /// <summary>
     /// Runs <paramref name="body"/> for 0 … <paramref name="count"/> − 1. With several workers and several items, the
-    /// items run concurrently on up to <paramref name="workers"/> .NET threads, each with one libtorch thread:
-    /// independent inference batches then keep every core busy without waking OpenMP workers for each op. Otherwise
-    /// they run in order on the calling thread. The first exception is rethrown as it was, not wrapped.
+    /// items run concurrently on up to <paramref name="workers"/> .NET threads (the caller's among them), each with
+    /// one libtorch thread: independent inference batches then keep every core busy without waking OpenMP workers for
+    /// each op. Each worker takes the next item in order when it is free, so give the costliest items first. Otherwise
+    /// they run in order on the calling thread. After a failure no new item starts; the first exception is rethrown as
+    /// it was, not wrapped.
     /// </summary>
     internal static void ForEach(int count, int workers, Action<int> body)
     {
@@ -49,14 +51,44 @@ public static class ThreadPolicy
             for (int i = 0; i < count; i++) body(i);
             return;
         }
+        int next = -1, failed = 0;
+        void Work()
+        {
+            try
+            {
+                for (int i; Volatile.Read(ref failed) == 0 && (i = Interlocked.Increment(ref next)) < count;) body(i);
+            }
+            catch
+            {
+                Volatile.Write(ref failed, 1);
+                throw;
+            }
+        }
+        var others = Enumerable.Range(0, Math.Min(workers, count) - 1).Select(_ => Task.Run(() => InWorker(Work))).ToArray();
+        Exception? mine = null;
         try
         {
-            Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = workers }, i => InWorker(() => body(i)));
+            InWorker(Work);
         }
-        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        catch (Exception e)
         {
-            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
-            throw;
+            mine = e;
+        }
+        var theirs = others.Select(WaitFor).ToArray().FirstOrDefault(e => e is not null);
+        if ((mine ?? theirs) is { } first) ExceptionDispatchInfo.Capture(first).Throw();
+    }
+
+    // Waits for a worker; its exception, or null.
+    private static Exception? WaitFor(Task task)
+    {
+        try
+        {
+            task.GetAwaiter().GetResult();
+            return null;
+        }
+        catch (Exception e)
+        {
+            return e;
         }
     }
 

@@ -35,8 +35,8 @@ public sealed partial class SequenceTaggerNetwork
         }
         var ids = nonEmpty.Select(i => _encoder.WordIds(sentences[i])).ToArray();
         var chars = _encoder.Chars is null ? null : nonEmpty.Select(i => _encoder.CharIds(sentences[i])!).ToArray();
-        // Batches of similar length; independent, so they may run concurrently (each writes its own results).
-        var batches = Enumerable.Range(0, ids.Length).OrderBy(i => ids[i].Length).Chunk(PredictBatchSize).ToArray();
+        // Batches of similar length, longest first (concurrent workers then finish together); each writes its own results.
+        var batches = Enumerable.Range(0, ids.Length).OrderByDescending(i => ids[i].Length).Chunk(PredictBatchSize).ToArray();
         ThreadPolicy.ForEach(batches.Length, _model.InferenceWorkers(batches.Length), k =>
         {
             using var scope = NewDisposeScope();
