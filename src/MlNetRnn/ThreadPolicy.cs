@@ -12,7 +12,7 @@ namespace MlNetRnn;
 /// sleep again, and for a small model that costs more than the split saves. On this project's 2-core machine, one
 /// thread against two: the benchmark tagger (SimpleRNN 128, batches of 32, about 2e7 multiply-adds a step) trained
 /// 3.6× faster and predicted 1.3× faster on one thread, while the default EWT tagger (BiLSTM 150 with a character CNN,
-/// batches of 64, about 7e8 a step) trained 12% faster on two. So the automatic choice estimates a step's
+/// batches of 64, about 4e8 a step) trained 12% faster on two. So the automatic choice estimates a step's
 /// multiply-adds as the model's weights outside its embeddings (which are looked up, not multiplied) times the
 /// tokens in the batch, and uses every available thread only from <see cref="ParallelMultiplyAdds"/> on.
 /// The setting is per calling thread (OpenMP's and MKL's thread counts are), and is restored afterwards.

@@ -30,18 +30,25 @@ public partial class Model
         using var scope = NewDisposeScope();
         // The first batch goes through Predict, which builds the model if needed and sets inference mode; the other
         // batches then share nothing mutable and run concurrently when threads allow.
-        parts[0] = PredictPadded(chunks[0], sequences, batch => Predict(batch, batchSize));
-        // The rest, longest first: the workers finish together.
-        ThreadPolicy.ForEach(chunks.Length - 1, InferenceWorkers(chunks.Length - 1), k =>
+        try
         {
-            int c = chunks.Length - 1 - k;
-            parts[c] = PredictPadded(chunks[c], sequences, batch =>
+            parts[0] = PredictPadded(chunks[0], sequences, batch => Predict(batch, batchSize));
+            // The rest, longest first: the workers finish together.
+            ThreadPolicy.ForEach(chunks.Length - 1, InferenceWorkers(chunks.Length - 1), k =>
             {
-                CheckInputs([batch], nameof(sequences));
-                return Infer([batch])[0];
+                int c = chunks.Length - 1 - k;
+                parts[c] = PredictPadded(chunks[c], sequences, batch =>
+                {
+                    CheckInputs([batch], nameof(sequences));
+                    return Infer([batch])[0];
+                });
             });
-        });
-        scope.Attach(parts);
+        }
+        finally
+        {
+            // What the batches made belongs to this call's scope, also when one of them failed.
+            scope.Attach(parts.OfType<Tensor>());
+        }
         // Zeros up to the largest size on each axis, then each batch's rows written back to their input positions.
         long[] largest = Enumerable.Range(1, (int)parts[0].dim() - 1).Select(axis => parts.Max(p => p.shape[axis])).ToArray();
         var result = zeros([sequences.Count, .. largest], dtype: parts[0].dtype);
