@@ -65,8 +65,10 @@ public class SequenceTaggerHyperParameters
     public int CharUnits { get; set; } = 50;
 
     /// <summary>Characters read per token, 1 to <see cref="MaxCharsPerTokenLimit"/>; a longer token keeps its first
-    /// and last characters (half each, the odd one at the start). Default 20.</summary>
-    public int MaxCharsPerToken { get; set; } = 20;
+    /// and last characters (half each, the odd one at the start). Default 12: on EWT dev the same accuracy as 20
+    /// (0.9516 both) with the character CNN 15% cheaper per epoch, as fewer batches are padded to one long token
+    /// (docs/accuracy.md).</summary>
+    public int MaxCharsPerToken { get; set; } = 12;
 
     /// <summary>Whether the character encoder reads each token between a begin-of-word and an end-of-word marker (two
     /// character ids of their own, after the vocabulary's), so that the CNN's windows tell prefixes and suffixes from

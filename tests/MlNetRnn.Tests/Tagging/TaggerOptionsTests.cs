@@ -47,7 +47,7 @@ public sealed class TaggerOptionsTests
     {
         var hp = new SequenceTaggerHyperParameters();
         Assert.AreEqual((TaggerCell.Lstm, true, 1, 100, 150), (hp.Cell, hp.Bidirectional, hp.Layers, hp.EmbeddingSize, hp.Units));
-        Assert.AreEqual((CharFeatureKind.Cnn, 30, 100, 3, 50, 20), (hp.CharFeatures, hp.CharEmbeddingSize, hp.CharFilters, hp.CharKernelSize, hp.CharUnits, hp.MaxCharsPerToken));
+        Assert.AreEqual((CharFeatureKind.Cnn, 30, 100, 3, 50, 12), (hp.CharFeatures, hp.CharEmbeddingSize, hp.CharFilters, hp.CharKernelSize, hp.CharUnits, hp.MaxCharsPerToken));
         Assert.AreEqual((0.33, true, (string?)null), (hp.Dropout, hp.Lowercase, hp.EmbeddingsFile));
         Assert.AreEqual((10, 64, 8e-3, 0.85, 0.0, 2), (hp.Epochs, hp.BatchSize, hp.LearningRate, hp.LearningRateDecay, hp.ClipNorm, hp.EarlyStoppingPatience));
         Assert.AreEqual((1, 0.25, 0), (hp.VocabularyMinCount, hp.RareTokenDropout, hp.Seed));
@@ -75,10 +75,10 @@ public sealed class TaggerOptionsTests
         var options = new SequenceTaggerOptions
         {
             Cell = TaggerCell.Gru, Bidirectional = false, Layers = 2, CharFeatures = CharFeatureKind.BiLstm, CharUnits = 9, Dropout = 0.1,
-            Lowercase = true, LearningRateDecay = 0.9, ClipNorm = 1, MaxCharsPerToken = 12,
+            Lowercase = true, LearningRateDecay = 0.9, ClipNorm = 1, MaxCharsPerToken = 16,
         };
         var recurrent = ml.SequenceTagging().Trainers.Recurrent(options).Options;
-        Assert.AreEqual((TaggerCell.Gru, false, 2, CharFeatureKind.BiLstm, 9, 0.1, true, 0.9, 1.0, 12),
+        Assert.AreEqual((TaggerCell.Gru, false, 2, CharFeatureKind.BiLstm, 9, 0.1, true, 0.9, 1.0, 16),
             (recurrent.Cell, recurrent.Bidirectional, recurrent.Layers, recurrent.CharFeatures, recurrent.CharUnits, recurrent.Dropout,
              recurrent.Lowercase, recurrent.LearningRateDecay, recurrent.ClipNorm, recurrent.MaxCharsPerToken));
         var simple = ml.SequenceTagging().Trainers.SimpleRnn(options).Options;
