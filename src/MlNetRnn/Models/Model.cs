@@ -83,7 +83,9 @@ public partial class Model : nn.Module
 
     /// <summary>libtorch intra-op threads for this model's training steps and inference batches, on the calling
     /// thread; null (the default) chooses per batch with <see cref="ThreadPolicy.Automatic"/>: one thread for small
-    /// steps, every available thread for large ones. Not part of Keras; a run-time setting, not saved.</summary>
+    /// steps, every available thread for large ones, and independent inference batches at once (see
+    /// <see cref="ThreadPolicy"/>); a fixed count runs them one at a time. Not part of Keras; a run-time setting, not
+    /// saved.</summary>
     /// <exception cref="ArgumentException">Set below 1.</exception>
     public int? IntraOpThreads
     {
