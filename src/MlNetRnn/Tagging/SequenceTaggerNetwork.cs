@@ -28,7 +28,10 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
     {
     }
 
-    private SequenceTaggerNetwork(Vocabulary vocabulary, Vocabulary? charVocabulary, string[] tags, SequenceTaggerHyperParameters hyperParameters)
+    /// <summary>A new, untrained network for these vocabularies and tags; <paramref name="trainingSteps"/> is the number of
+    /// optimizer steps its training will take (0 when it will not be trained), which decides weight averaging.</summary>
+    private SequenceTaggerNetwork(Vocabulary vocabulary, Vocabulary? charVocabulary, string[] tags, SequenceTaggerHyperParameters hyperParameters,
+        long trainingSteps = 0)
     {
         if ((charVocabulary is null) != (hyperParameters.CharFeatures == CharFeatureKind.None))
         {
@@ -40,7 +43,7 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
         HyperParameters = hyperParameters;
         _encoder = new TokenEncoder(vocabulary, charVocabulary, hyperParameters.Lowercase, hyperParameters.MaxCharsPerToken,
             hyperParameters.CharBoundaryMarkers);
-        (_model, _wordEmbedding) = TaggerArchitecture.Build(hyperParameters, vocabulary.Size, _encoder.CharIdCount, tags.Length);
+        (_model, _wordEmbedding) = TaggerArchitecture.Build(hyperParameters, vocabulary.Size, _encoder.CharIdCount, tags.Length, trainingSteps);
         // Inference mode from the start (a loaded network is never trained); training switches it on and off again.
         _model.FreezeForInference();
     }
@@ -112,7 +115,8 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
         }
         var charVocabulary = hp.CharFeatures == CharFeatureKind.None ? null : TokenEncoder.BuildCharVocabulary(tokens);
         var tagNames = tags.SelectMany(t => t).Distinct().Order(StringComparer.Ordinal).ToArray();
-        var network = new SequenceTaggerNetwork(vocabulary, charVocabulary, tagNames, hp);
+        long steps = (long)hp.Epochs * ((tokens.Count + hp.BatchSize - 1) / hp.BatchSize);   // TaggerBatches' batches
+        var network = new SequenceTaggerNetwork(vocabulary, charVocabulary, tagNames, hp, steps);
         try
         {
             if (vectors is not null) network.SetWordVectors(vectors);
@@ -163,10 +167,10 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
             var callbacks = new List<Callback>();
             EarlyStopping? early = null;
             var optimizer = _model.Optimizer!;
-            // With weight averaging, dev scoring and early stopping's snapshot see the averaged weights, but only when the
-            // run is long enough for the average to have forgotten the first steps' weights.
-            bool averaged = optimizer.UseEma && AveragingPays(hp.EmaMomentum, hp.Epochs * source.BatchesPerEpoch.GetValueOrDefault());
-            if (averaged) callbacks.Add(new AveragedWeights(optimizer, swapBackAfterEpoch: false));
+            // With weight averaging (on only when the run is long enough for the average to forget the first steps' weights,
+            // see TaggerArchitecture), dev scoring and early stopping's snapshot see the averaged weights.
+            bool averaged = optimizer.UseEma;
+            if (averaged) callbacks.Add(new AveragedWeights(optimizer));
             if (devTokens is not null)
             {
                 callbacks.Add(new DevAccuracy(this, devTokens, devTags!));
@@ -176,7 +180,7 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
                     callbacks.Add(early);
                 }
             }
-            if (averaged) callbacks.Add(new AveragedWeights(optimizer, swapBackAfterEpoch: true));
+            if (averaged) callbacks.Add(new AveragedWeights(optimizer));
             if (hp.LearningRateDecay < 1)
             {
                 callbacks.Add(new LearningRateScheduler((epoch, _) => hp.LearningRate * Math.Pow(hp.LearningRateDecay, epoch)));
@@ -207,18 +211,13 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
 
     private const double MinAveragingSpans = 10;
 
-    /// <summary>Weight averaging (Keras <c>use_ema</c>): the first instance puts the averaged weights in at each epoch's end
-    /// (for dev scoring and early stopping) and, when training ends, keeps them (Keras <c>finalize_variable_values</c>,
-    /// before early stopping restores its best epoch); the second, after the epoch's other callbacks, swaps the raw weights
-    /// back for the next epoch.</summary>
-    private sealed class AveragedWeights(Optimizer optimizer, bool swapBackAfterEpoch) : Callback
+    /// <summary>Weight averaging (Keras <c>use_ema</c>) at each epoch's end: the instance before dev scoring and early
+    /// stopping swaps the averaged weights in, the one after them swaps the raw weights back for the next epoch. When
+    /// training ends, <c>Fit</c> keeps the averages (Keras <c>finalize_variable_values</c>) before early stopping restores
+    /// its best epoch.</summary>
+    private sealed class AveragedWeights(Optimizer optimizer) : Callback
     {
         public override void OnEpochEnd(int epoch, IDictionary<string, double> logs) => optimizer.SwapWeightsWithAverages();
-
-        public override void OnTrainEnd(IDictionary<string, double> logs)
-        {
-            if (!swapBackAfterEpoch) optimizer.FinalizeVariableValues();
-        }
     }
 
     /// <summary>Token accuracy on the dev sentences after each epoch, logged as <c>val_accuracy</c>.</summary>

@@ -18,8 +18,11 @@ internal static class TaggerArchitecture
     /// <param name="wordCount">Word embedding rows (vocabulary size with padding and out-of-vocabulary).</param>
     /// <param name="charCount">Character embedding rows; ignored without character features.</param>
     /// <param name="tagCount">Tags (softmax width).</param>
+    /// <param name="trainingSteps">Optimizer steps the training will take (0 for a network that will not be trained):
+    /// weight averaging is on only when <see cref="SequenceTaggerNetwork.AveragingPays"/> says so.</param>
     /// <returns>The model, with inputs [words] or [words, chars], and its word embedding layer.</returns>
-    public static (Model Model, Embedding WordEmbedding) Build(SequenceTaggerHyperParameters hp, int wordCount, int charCount, int tagCount)
+    public static (Model Model, Embedding WordEmbedding) Build(SequenceTaggerHyperParameters hp, int wordCount, int charCount, int tagCount,
+        long trainingSteps = 0)
     {
         var words = new Input([-1], name: "words");
         var wordEmbedding = new Embedding(wordCount, hp.EmbeddingSize, maskZero: true);
@@ -45,9 +48,10 @@ internal static class TaggerArchitecture
         }
         var output = new TimeDistributed(new Dense(tagCount, activation: "softmax")).Apply(x)[0];
         var model = new Model(inputs, [output], name: "sequence_tagger", seed: hp.Seed);
+        bool average = SequenceTaggerNetwork.AveragingPays(hp.EmaMomentum, trainingSteps);
         model.Compile(new SparseCategoricalCrossentropy(),
             new Adam(hp.LearningRate, beta2: hp.AdamBeta2, clipnorm: hp.ClipNorm > 0 ? hp.ClipNorm : null,
-                useEma: hp.EmaMomentum > 0, emaMomentum: hp.EmaMomentum > 0 ? hp.EmaMomentum : 0.99)
+                useEma: average, emaMomentum: average ? hp.EmaMomentum : 0.99)
             {
                 // With few steps (small data) Keras's fixed momentum leaves the average near the first steps' weights.
                 EmaWarmup = true,

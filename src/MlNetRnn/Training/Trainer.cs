@@ -29,7 +29,8 @@ public sealed class Trainer
     /// <param name="progress">Where progress (and callbacks' messages) go. Default: <see cref="Console.Out"/> when
     /// <paramref name="verbose"/> ≥ 1, else nowhere.</param>
     /// <param name="cancellationToken">Checked before each batch and at the end of each epoch's batches. Default none.</param>
-    /// <returns>Each logged value per epoch, by name (Keras <c>history.history</c>): <c>loss</c>, metrics, <c>val_…</c>, and what callbacks add.</returns>
+    /// <returns>Each logged value per epoch, by name (Keras <c>history.history</c>): <c>loss</c>, metrics, <c>val_…</c>, and what callbacks add.
+    /// With an optimizer that averages the weights (<c>useEma</c>), the model ends with the averages, as in Keras.</returns>
     /// <exception cref="ArgumentException">Bad arguments, a batch that does not fit the model, or an epoch without batches.</exception>
     /// <exception cref="InvalidOperationException">The model is not compiled.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; the weights are those after the last completed step.</exception>
@@ -46,6 +47,7 @@ public sealed class Trainer
         foreach (var callback in all) callback.Attach(_model, output);
         var history = new Dictionary<string, List<double>>(StringComparer.Ordinal);
         _model.StopTraining = false;
+        int epochsRun = 0;
         try
         {
             var logs = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -69,7 +71,11 @@ public sealed class Trainer
                     values.Add(value);
                 }
                 bar.EndEpoch(logs);
+                epochsRun++;
             }
+            // As Keras's fit: the weights take their moving averages (use_ema) before the callbacks' on_train_end, so
+            // that EarlyStopping's restore_best_weights still has the last word.
+            if (epochsRun > 0) _model.Optimizer.FinalizeVariableValues();
             foreach (var callback in all) callback.OnTrainEnd(logs);
         }
         finally

@@ -1,3 +1,5 @@
+using MlNetRnn.Layers;
+using MlNetRnn.Models;
 using MlNetRnn.Training;
 using static TorchSharp.torch;
 
@@ -95,6 +97,33 @@ public sealed class OptimizerEmaTests
         Assert.IsNull(adam.MovingAverages);
         Assert.AreEqual(9.0, weight.item<double>(), 1e-12);
         adam.Release();
+    }
+
+    [TestMethod]
+    public void Fit_EndsWithTheAveragedWeights_AsKerasFitDoes()
+    {
+        using var scope = NewDisposeScope();
+        var x = tensor(new float[] { 1, 2, -1, -3 }, [4, 1]);
+        var y = tensor(new long[] { 0, 0, 1, 1 });
+        Sequential Classifier(bool useEma)
+        {
+            var model = new Sequential(seed: 3);
+            model.Add(new Dense(2, activation: "softmax", inputShape: [1]));
+            model.Compile("sparse_categorical_crossentropy", new Adam(learningRate: 0.1, useEma: useEma, emaMomentum: 0.5));
+            model.Fit(x, y, epochs: 3, batchSize: 4, shuffle: false, verbose: 0);
+            return model;
+        }
+        using var averaged = Classifier(useEma: true);
+        using var raw = Classifier(useEma: false);
+        // Averaging does not change the steps, so `raw` holds the weights `averaged` had before fit ended.
+        var averages = ((ITrainableModel)averaged).Optimizer.MovingAverages!;
+        var weights = ((ITrainableModel)averaged).TrainableVariables;
+        var rawWeights = ((ITrainableModel)raw).TrainableVariables;
+        for (int i = 0; i < weights.Count; i++)
+        {
+            CollectionAssert.AreEqual(averages[i].data<float>().ToArray(), weights[i].data<float>().ToArray(), $"weight {i} is its average");
+            Assert.IsGreaterThan(1e-4, (weights[i] - rawWeights[i]).abs().max().item<float>(), $"weight {i} is not the last step's");
+        }
     }
 
     [TestMethod]
