@@ -21,9 +21,12 @@ public sealed class RMSprop : Optimizer
     /// <param name="centered">Divide by the estimated variance instead of the second moment. Default false.</param>
     /// <param name="clipnorm">Per-weight gradient norm limit (Keras). Default none.</param>
     /// <param name="clipvalue">Gradient value limit. Default none.</param>
+    /// <param name="useEma">Keras <c>use_ema</c> (see <see cref="Optimizer.UseEma"/>). Default false.</param>
+    /// <param name="emaMomentum">Keras <c>ema_momentum</c>. Default 0.99.</param>
+    /// <param name="emaOverwriteFrequency">Keras <c>ema_overwrite_frequency</c>. Default null.</param>
     public RMSprop(double learningRate = 0.001, double rho = 0.9, double momentum = 0, double epsilon = 1e-7, bool centered = false,
-        double? clipnorm = null, double? clipvalue = null)
-        : base(learningRate, clipnorm, clipvalue)
+        double? clipnorm = null, double? clipvalue = null, bool useEma = false, double emaMomentum = 0.99, int? emaOverwriteFrequency = null)
+        : base(learningRate, clipnorm, clipvalue, useEma, emaMomentum, emaOverwriteFrequency)
     {
         Rho = Arguments.Fraction(rho, nameof(rho));
         Momentum = Arguments.Fraction(momentum, nameof(momentum));

@@ -16,8 +16,12 @@ public sealed class SGD : Optimizer
     /// <param name="nesterov">Use Nesterov momentum. Default false.</param>
     /// <param name="clipnorm">Per-weight gradient norm limit (Keras). Default none.</param>
     /// <param name="clipvalue">Gradient value limit. Default none.</param>
-    public SGD(double learningRate = 0.01, double momentum = 0, bool nesterov = false, double? clipnorm = null, double? clipvalue = null)
-        : base(learningRate, clipnorm, clipvalue)
+    /// <param name="useEma">Keras <c>use_ema</c> (see <see cref="Optimizer.UseEma"/>). Default false.</param>
+    /// <param name="emaMomentum">Keras <c>ema_momentum</c>. Default 0.99.</param>
+    /// <param name="emaOverwriteFrequency">Keras <c>ema_overwrite_frequency</c>. Default null.</param>
+    public SGD(double learningRate = 0.01, double momentum = 0, bool nesterov = false, double? clipnorm = null, double? clipvalue = null,
+        bool useEma = false, double emaMomentum = 0.99, int? emaOverwriteFrequency = null)
+        : base(learningRate, clipnorm, clipvalue, useEma, emaMomentum, emaOverwriteFrequency)
     {
         Momentum = Arguments.Fraction(momentum, nameof(momentum));
         Nesterov = nesterov;

@@ -126,6 +126,28 @@ public sealed class OptimizerEmaTests
         }
     }
 
+    // SGD with learning rate 1 on sum(w) moves w by −1 a step, as Adam does above: the same averages.
+    [TestMethod]
+    public void SgdAndRmsprop_AverageTheWeightsToo()
+    {
+        using var scope = NewDisposeScope();
+        Optimizer[] optimizers = [new SGD(learningRate: 1, useEma: true, emaMomentum: 0.5), new RMSprop(useEma: true, emaMomentum: 0.5, emaOverwriteFrequency: 2)];
+        Assert.AreEqual((true, 0.5, (int?)2), (optimizers[1].UseEma, optimizers[1].EmaMomentum, optimizers[1].EmaOverwriteFrequency));
+        var sgd = optimizers[0];
+        var weight = tensor(new[] { 10.0 }, ScalarType.Float64).requires_grad_(true);
+        sgd.Build([weight]);
+        double[] averages = [9, 8.5, 7.75];
+        for (int t = 0; t < 3; t++)
+        {
+            using (var loss = weight.sum()) loss.backward();
+            sgd.Step();
+            Assert.AreEqual(averages[t], sgd.MovingAverages![0].item<double>(), 1e-12, $"average after step {t + 1}");
+        }
+        sgd.Release();
+        var e = Assert.ThrowsExactly<ArgumentException>(() => new SGD(useEma: true, emaMomentum: -0.1));
+        Assert.AreEqual("ema_momentum must be in the range [0, 1]; received -0.1. (Parameter 'emaMomentum')", e.Message);
+    }
+
     [TestMethod]
     public void BadEmaArguments_AreRefusedAsKerasRefusesThem()
     {
