@@ -15,18 +15,24 @@ namespace MlNetRnn;
 /// batches of 64, about 4e8 a step) trained 12% faster on two. So the automatic choice estimates a step's
 /// multiply-adds as the model's weights outside its embeddings (which are looked up, not multiplied) times the
 /// tokens in the batch, and uses every available thread only from <see cref="ParallelMultiplyAdds"/> on.
-/// The setting is per calling thread (OpenMP's and MKL's thread counts are), and is restored afterwards.
-/// Different thread counts can round reductions differently, so for bit-for-bit repeatable runs across machines
-/// fix the count with <c>Model.IntraOpThreads</c>.
+/// The setting is made for the calling thread (OpenMP's and MKL's thread counts are per thread) and restored
+/// afterwards. libtorch also stores the last count set as the one a thread starts from when it first uses libtorch, so
+/// a thread that starts meanwhile may start at one thread: the policy therefore reads the count it may use once,
+/// <see cref="Available"/>, not from the calling thread. Different thread counts can round reductions differently, so
+/// for bit-for-bit repeatable runs across machines fix the count with <c>Model.IntraOpThreads</c>.
 /// </remarks>
 public static class ThreadPolicy
 {
     /// <summary>Estimated multiply-adds per step from which a step uses every available thread.</summary>
     public const long ParallelMultiplyAdds = 300_000_000;
 
+    /// <summary>The threads the policy may use: libtorch's count when the policy was first used (its default, or what
+    /// <c>torch.set_num_threads</c> set before).</summary>
+    public static int Available { get; } = Math.Max(1, get_num_threads());
+
     /// <summary>Threads for a step of about <paramref name="multiplyAdds"/> multiply-adds.</summary>
     /// <param name="multiplyAdds">Estimated multiply-adds of the step.</param>
-    /// <param name="available">Threads the caller may use (libtorch's count on this thread).</param>
+    /// <param name="available">Threads the caller may use (<see cref="Available"/>).</param>
     public static int Automatic(long multiplyAdds, int available) =>
         multiplyAdds >= ParallelMultiplyAdds ? Math.Max(1, available) : 1;
 
@@ -96,12 +102,12 @@ public static class ThreadPolicy
     /// Runs two independent computations of a forward pass in inference (e.g. the two directions of a
     /// <c>Bidirectional</c> layer), the second on another .NET thread when the caller runs small work on one libtorch
     /// thread (so a core is free) outside the workers of <see cref="ForEach"/>, with autograd off. Otherwise one after
-    /// the other. The second's tensors are made in its own dispose scope and handed to the caller's. Each computation
-    /// gives the same numbers either way.
+    /// the other. The second's tensors are made in its own dispose scope and handed to the caller's, so it must return
+    /// only tensors it made (not, say, its input). Each computation gives the same numbers either way.
     /// </summary>
     internal static (IReadOnlyList<Tensor> First, IReadOnlyList<Tensor> Second) Both(Func<IReadOnlyList<Tensor>> first, Func<IReadOnlyList<Tensor>> second)
     {
-        bool split = !t_inWorker && !is_grad_enabled() && Environment.ProcessorCount > 1 && get_num_threads() == 1;
+        bool split = !t_inWorker && !is_grad_enabled() && Available > 1 && get_num_threads() == 1;
         if (!split) return (first(), second());
         bool inference = is_inference_mode_enabled();
         var other = Task.Run(() => InWorker(() =>
@@ -110,7 +116,7 @@ public static class ThreadPolicy
             using var mode = inference ? inference_mode() : no_grad();
             using var scope = NewDisposeScope();
             var result = second();
-            foreach (var tensor in result.Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()) tensor.DetachFromDisposeScope();
+            foreach (var tensor in Distinct(result)) tensor.DetachFromDisposeScope();
             return result;
         }));
         IReadOnlyList<Tensor> mine;
@@ -123,7 +129,7 @@ public static class ThreadPolicy
             // Wait for the other half before leaving, and free what it made.
             try
             {
-                foreach (var tensor in other.GetAwaiter().GetResult().Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>()) tensor.Dispose();
+                foreach (var tensor in Distinct(other.GetAwaiter().GetResult())) tensor.Dispose();
             }
             catch (Exception)
             {
@@ -132,9 +138,12 @@ public static class ThreadPolicy
             throw;
         }
         var theirs = other.GetAwaiter().GetResult();
-        CurrentDisposeScope?.Attach(theirs.Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>());
+        CurrentDisposeScope?.Attach(Distinct(theirs));
         return (mine, theirs);
     }
+
+    // Each tensor once, even when listed twice (an RNN's output is often also its state).
+    private static IEnumerable<Tensor> Distinct(IEnumerable<Tensor> tensors) => tensors.Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>();
 
     [ThreadStatic]
     private static bool t_inWorker;

@@ -41,6 +41,11 @@ public sealed class PaddedBatch : IDisposable
     /// <summary>Real tokens in the batch.</summary>
     public int TokenCount => Lengths.Sum();
 
+    /// <summary>Sentence indices sorted by length (shortest first, ties in input order) and cut into batches of at most
+    /// <paramref name="batchSize"/>: similar lengths share a batch, so it needs little padding.</summary>
+    public static int[][] LengthBatches(IReadOnlyList<int[]> ids, int batchSize) =>
+        Enumerable.Range(0, ids.Count).OrderBy(i => ids[i].Length).Chunk(batchSize).ToArray();
+
     /// <summary>One batch of the given sentences, in the given order.</summary>
     /// <param name="rows">Indices of the sentences in the batch (at least one).</param>
     /// <param name="ids">Token ids of each sentence.</param>

@@ -12,6 +12,9 @@ public partial class Model
     /// returns the outputs in the input order. Keras has no direct equivalent (a padded <c>model.predict</c> after
     /// tf.data's <c>bucket_by_sequence_length</c>, with the order restored by hand).
     /// </summary>
+    /// <remarks>After the first, the batches may run at once on several threads (<see cref="ThreadPolicy"/>): a custom
+    /// layer that keeps mutable state during its forward pass must not be used here with automatic threads (set
+    /// <see cref="IntraOpThreads"/> to run one batch at a time).</remarks>
     /// <param name="sequences">Token ids of each sequence (0 is the padding id).</param>
     /// <param name="batchSize">Sequences per forward pass. Default 256.</param>
     /// <returns>The first output for every sequence in input order, padded with zeros on each axis whose size varies
@@ -24,8 +27,7 @@ public partial class Model
         if (batchSize < 1) throw new ArgumentException($"batchSize must be ≥ 1; received {batchSize}.", nameof(batchSize));
         if (sequences.Count == 0) throw new ArgumentException("Received no sequences.", nameof(sequences));
         if (sequences.Any(s => s is null)) throw new ArgumentException("A sequence is null.", nameof(sequences));
-        var order = Enumerable.Range(0, sequences.Count).OrderBy(i => sequences[i].Length).ToArray();
-        var chunks = order.Chunk(batchSize).ToArray();
+        var chunks = PaddedBatch.LengthBatches(sequences, batchSize);
         var parts = new Tensor[chunks.Length];
         using var scope = NewDisposeScope();
         // The first batch goes through Predict, which builds the model if needed and sets inference mode; the other

@@ -260,7 +260,7 @@ public partial class Model : ITrainableModel
     /// <summary>Concurrent workers for <paramref name="batches"/> independent inference batches: with automatic
     /// threads, up to one per available libtorch thread (each then runs its batches on one thread, see
     /// <see cref="ThreadPolicy.ForEach"/>); with <see cref="IntraOpThreads"/> fixed, one.</summary>
-    internal int InferenceWorkers(int batches) => _intraOpThreads is null ? Math.Clamp(get_num_threads(), 1, Math.Max(1, batches)) : 1;
+    internal int InferenceWorkers(int batches) => _intraOpThreads is null ? Math.Clamp(ThreadPolicy.Available, 1, Math.Max(1, batches)) : 1;
 
     /// <summary>Ends training for good: inference mode set once and the optimizer's state freed.</summary>
     internal void FreezeForInference()

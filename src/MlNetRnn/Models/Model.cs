@@ -108,7 +108,7 @@ public partial class Model : nn.Module
         if (_intraOpThreads is { } fixedCount) return fixedCount;
         // Embedding tables are looked up, not multiplied: every other weight costs about one multiply-add per token.
         if (_multipliedWeights < 0 && Built) _multipliedWeights = _layers.Where(l => l is not Embedding).SelectMany(l => l.Weights).Sum(w => w.Count);
-        return ThreadPolicy.Automatic(Math.Max(0, _multipliedWeights) * ThreadPolicy.Tokens(inputs[0]), get_num_threads());
+        return ThreadPolicy.Automatic(Math.Max(0, _multipliedWeights) * ThreadPolicy.Tokens(inputs[0]), ThreadPolicy.Available);
     }
 
     /// <summary>Runs the model in inference mode over batches (Keras <c>model.predict</c>).</summary>

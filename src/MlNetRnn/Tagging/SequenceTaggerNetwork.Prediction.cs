@@ -35,12 +35,12 @@ public sealed partial class SequenceTaggerNetwork
         }
         var ids = nonEmpty.Select(i => _encoder.WordIds(sentences[i])).ToArray();
         var chars = _encoder.Chars is null ? null : nonEmpty.Select(i => _encoder.CharIds(sentences[i])!).ToArray();
-        // Batches of similar length, longest first (concurrent workers then finish together); each writes its own results.
-        var batches = Enumerable.Range(0, ids.Length).OrderByDescending(i => ids[i].Length).Chunk(PredictBatchSize).ToArray();
+        // Batches of similar length, run longest first (concurrent workers then finish together); each writes its own results.
+        var batches = PaddedBatch.LengthBatches(ids, PredictBatchSize);
         ThreadPolicy.ForEach(batches.Length, _model.InferenceWorkers(batches.Length), k =>
         {
             using var scope = NewDisposeScope();
-            using var batch = PaddedBatch.Pad(batches[k], ids, null, null, chars);
+            using var batch = PaddedBatch.Pad(batches[batches.Length - 1 - k], ids, null, null, chars);
             var probabilities = Infer(batch.Ids, batch.Chars);
             var data = probabilities.data<float>().ToArray();
             int stride = checked((int)probabilities.shape[1] * _tags.Length);

@@ -115,7 +115,7 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
         }
         var charVocabulary = hp.CharFeatures == CharFeatureKind.None ? null : TokenEncoder.BuildCharVocabulary(tokens);
         var tagNames = tags.SelectMany(t => t).Distinct().Order(StringComparer.Ordinal).ToArray();
-        long steps = (long)hp.Epochs * ((tokens.Count + hp.BatchSize - 1) / hp.BatchSize);   // TaggerBatches' batches
+        long steps = (long)hp.Epochs * TaggerBatches.BatchCount(tokens.Count, hp.BatchSize);
         var network = new SequenceTaggerNetwork(vocabulary, charVocabulary, tagNames, hp, steps);
         try
         {

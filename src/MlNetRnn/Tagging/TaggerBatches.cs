@@ -53,7 +53,10 @@ internal sealed class TaggerBatches : IBatchSource, IDisposable
         _dropout = new Generator((ulong)seed);
     }
 
-    public int? BatchesPerEpoch => (_ids.Count + _batchSize - 1) / _batchSize;
+    public int? BatchesPerEpoch => BatchCount(_ids.Count, _batchSize);
+
+    /// <summary>Batches an epoch of <paramref name="sentences"/> sentences takes.</summary>
+    public static int BatchCount(int sentences, int batchSize) => (sentences + batchSize - 1) / batchSize;
 
     public IEnumerable<Batch> GetBatches(int epoch)
     {

@@ -74,7 +74,8 @@ public sealed class Trainer
                 epochsRun++;
             }
             // As Keras's fit: the weights take their moving averages (use_ema) before the callbacks' on_train_end, so
-            // that EarlyStopping's restore_best_weights still has the last word.
+            // that EarlyStopping's restore_best_weights still has the last word. (Keras asks epochs > 0; here an epoch
+            // must have run, since a callback may stop training before the first, leaving nothing averaged.)
             if (epochsRun > 0) _model.Optimizer.FinalizeVariableValues();
             foreach (var callback in all) callback.OnTrainEnd(logs);
         }

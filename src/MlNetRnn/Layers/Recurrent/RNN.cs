@@ -183,8 +183,9 @@ public abstract class RNN : Layer
     }
 
     // Right padding cannot change the real steps (they come first), so the kernel runs on the batch as is, or packed
-    // when some rows are padded. Padding outputs then follow Keras's loop: with goBackwards the padding comes first
-    // (zeros, before any real step), otherwise it repeats each row's last real output (or zeros).
+    // when there is much padding or the final states are returned (see RunsUnpacked). Padding outputs then follow
+    // Keras's loop: with goBackwards the padding comes first (zeros, before any real step), otherwise it repeats each
+    // row's last real output (or zeros).
     private (Tensor Sequence, Tensor[] States) RunFused(Tensor x, Tensor? mask, Tensor? lengths)
     {
         long time = x.shape[1];
@@ -193,10 +194,7 @@ public abstract class RNN : Layer
             return Cell.RunFused(GoBackwards ? x.flip(1) : x, null);
         }
         var empty = lengths.eq(Scalars.Zero).unsqueeze(1);
-        // Real steps come first, so a kernel run over the padding gives them the same outputs, and those at padding are
-        // replaced below; only the final states would differ. With little padding that beats packing: libtorch's LSTM
-        // then runs in oneDNN (64 sentences of 16 steps, LSTM 150: 4.8 ms against 6.4 ms packed).
-        bool pack = ReturnState || lengths.sum().item<long>() * MaxPaddingRatio < x.shape[0] * time;
+        bool pack = !RunsUnpacked(lengths.sum().item<long>(), x.shape[0] * time, ReturnState);
         var (sequence, states) = Cell.RunFused(GoBackwards ? ReverseWithinLength(x, lengths) : x, pack ? lengths.clamp_min(Scalars.One) : null);
         states = states.Select(s => s.masked_fill(empty, Scalars.Zero)).ToArray();
         var t = arange(time, dtype: ScalarType.Int64).unsqueeze(0);
@@ -213,8 +211,17 @@ public abstract class RNN : Layer
         return (where(mask.unsqueeze(2), sequence, filler), states);
     }
 
-    /// <summary>Padded steps per real step up to which a right-padded batch runs unpacked (see <c>RunFused</c>).</summary>
-    private const double MaxPaddingRatio = 1.25;
+    /// <summary>Whether a right-padded batch runs the fused kernel unpacked: when the final states are not returned (a
+    /// run over the padding would end them there) and the batch has at most <see cref="MaxStepsPerRealStep"/> steps
+    /// (batch × time) per real step. Real steps come first, so their outputs are the same, and those at padding are
+    /// replaced by Keras's fillers. With little padding that beats packing: libtorch's LSTM then runs in oneDNN (64
+    /// sentences of 16 steps, LSTM 150: 4.8 ms against 6.4 ms packed), at the price of other last bits than the packed
+    /// kernel's.</summary>
+    internal static bool RunsUnpacked(long realSteps, long batchSteps, bool returnState) =>
+        !returnState && batchSteps <= realSteps * MaxStepsPerRealStep;
+
+    /// <summary>Steps of a padded batch per real step up to which it runs unpacked (see <see cref="RunsUnpacked"/>).</summary>
+    internal const double MaxStepsPerRealStep = 1.25;
 
     // Dropout masks for this call (training only): one input mask for the whole sequence when the gates can share it,
     // per-gate masks for the step loop when recurrent dropout is active.

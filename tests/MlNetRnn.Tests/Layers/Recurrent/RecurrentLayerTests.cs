@@ -176,6 +176,9 @@ public sealed class RecurrentLayerTests
         using var model = Functional(layer, 6, 4);
         var x = RandomBatch(6, 6, 4, 10);
         var mask = RightPadded(6, 6, 6, 6, 6, 5, 0);
+        Assert.IsTrue(RNN.RunsUnpacked(realSteps: 29, batchSteps: 36, returnState: false), "this batch takes the unpacked path");
+        Assert.IsFalse(RNN.RunsUnpacked(realSteps: 28, batchSteps: 36, returnState: false));
+        Assert.IsFalse(RNN.RunsUnpacked(realSteps: 29, batchSteps: 36, returnState: true));
         using var noGrad = no_grad();
         var fused = layer.Call(x, mask)[0];
         layer.PreferStepwise = true;
