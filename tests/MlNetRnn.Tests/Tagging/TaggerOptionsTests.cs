@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using MlNetRnn.MlNet;
 using MlNetRnn.Models;
+using MlNetRnn.Training;
 
 namespace MlNetRnn.Tests.Tagging;
 
@@ -40,6 +41,20 @@ public sealed class TaggerOptionsTests
         // 1,000 steps for μ = 0.99: EWT's 196 batches of 64 an epoch for 6 epochs, not 600 sentences (10 batches) for 99.
         Assert.AreEqual((false, true, true, false), (SequenceTaggerNetwork.AveragingPays(0.99, 999), SequenceTaggerNetwork.AveragingPays(0.99, 1000),
             SequenceTaggerNetwork.AveragingPays(0.9, 100), SequenceTaggerNetwork.AveragingPays(0, 1_000_000)));
+    }
+
+    [TestMethod]
+    [DataRow(6, false)]   // 3 sentences in batches of 1 for 6 epochs: 18 steps, under 10 / (1 − 0.5) = 20
+    [DataRow(7, true)]    // 21 steps
+    public void Training_AveragesWeightsOnlyWhenItTakesEnoughSteps(int epochs, bool averaged)
+    {
+        string[][] tokens = [["the", "dog", "runs"], ["a", "cat", "sleeps"], ["the", "cat", "runs"]];
+        string[][] tags = [["DET", "NOUN", "VERB"], ["DET", "NOUN", "VERB"], ["DET", "NOUN", "VERB"]];
+        using var network = SequenceTaggerNetwork.Train(tokens, tags, new SequenceTaggerHyperParameters
+        {
+            CharFeatures = CharFeatureKind.None, EmbeddingSize = 4, Units = 4, BatchSize = 1, Epochs = epochs, EmaMomentum = 0.5, Seed = 2,
+        });
+        Assert.AreEqual(averaged, ((ITrainableModel)network.Model).Optimizer.UseEma);
     }
 
     [TestMethod]
