@@ -126,6 +126,32 @@ public sealed class OptimizerEmaTests
         }
     }
 
+    // Keras's fit puts the averages in before on_train_end, so that EarlyStopping's restore_best_weights has the last word.
+    [TestMethod]
+    public void Fit_PutsTheAveragesInBeforeTheCallbacksTrainEnd()
+    {
+        using var scope = NewDisposeScope();
+        var model = new Sequential(seed: 4);
+        model.Add(new Dense(2, activation: "softmax", inputShape: [1]));
+        model.Compile("sparse_categorical_crossentropy", new Adam(learningRate: 0.1, useEma: true, emaMomentum: 0.5));
+        using var owner = model;
+        var seen = new WeightsAtTrainEnd();
+        model.Fit(tensor(new float[] { 1, -1 }, [2, 1]), tensor(new long[] { 0, 1 }), epochs: 2, batchSize: 2, verbose: 0, callbacks: [seen]);
+        var averages = ((ITrainableModel)model).Optimizer.MovingAverages!;
+        for (int i = 0; i < averages.Count; i++)
+        {
+            CollectionAssert.AreEqual(averages[i].data<float>().ToArray(), seen.Weights[i], $"weight {i} at on_train_end");
+        }
+    }
+
+    private sealed class WeightsAtTrainEnd : Callback
+    {
+        public List<float[]> Weights { get; } = [];
+
+        public override void OnTrainEnd(IDictionary<string, double> logs) =>
+            Weights.AddRange(Model.TrainableVariables.Select(w => w.data<float>().ToArray()));
+    }
+
     // SGD with learning rate 1 on sum(w) moves w by −1 a step, as Adam does above: the same averages.
     [TestMethod]
     public void SgdAndRmsprop_AverageTheWeightsToo()
