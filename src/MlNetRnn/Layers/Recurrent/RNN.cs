@@ -188,13 +188,13 @@ public abstract class RNN : Layer
     // row's last real output (or zeros).
     private (Tensor Sequence, Tensor[] States) RunFused(Tensor x, Tensor? mask, Tensor? lengths)
     {
-        long time = x.shape[1];
-        if (mask is null || lengths is null || IsFull(lengths, time))
+        long time = x.shape[1], batchSteps = x.shape[0] * time;
+        if (mask is null || lengths is null || FillsBatch(lengths, batchSteps, out long realSteps))
         {
             return Cell.RunFused(GoBackwards ? x.flip(1) : x, null);
         }
         var empty = lengths.eq(Scalars.Zero).unsqueeze(1);
-        bool pack = !RunsUnpacked(lengths.sum().item<long>(), x.shape[0] * time, ReturnState);
+        bool pack = !RunsUnpacked(realSteps, batchSteps, ReturnState);
         var (sequence, states) = Cell.RunFused(GoBackwards ? ReverseWithinLength(x, lengths) : x, pack ? lengths.clamp_min(Scalars.One) : null);
         states = states.Select(s => s.masked_fill(empty, Scalars.Zero)).ToArray();
         var t = arange(time, dtype: ScalarType.Int64).unsqueeze(0);
@@ -249,14 +249,15 @@ public abstract class RNN : Layer
         return (rand(shape, dtype: dtype, generator: RandomSource) >= threshold).to_type(dtype) / keep;
     }
 
-    // True when every row is real steps followed only by padding.
-    // Every row as long as the batch: nothing to pack.
-    private static bool IsFull(Tensor lengths, long time)
+    // Every row as long as the batch: nothing to pack. One read-back gives the real steps for RunsUnpacked too; lengths
+    // never exceed the time axis, so the rows are all full exactly when their real steps fill the batch.
+    private static bool FillsBatch(Tensor lengths, long batchSteps, out long realSteps)
     {
-        using var full = time.ToScalar();
-        return lengths.eq(full).all().item<bool>();
+        realSteps = lengths.sum().item<long>();
+        return realSteps == batchSteps;
     }
 
+    // True when every row is real steps followed only by padding.
     private static bool IsRightPadded(Tensor mask, Tensor lengths) =>
         mask.eq(arange(mask.shape[1], dtype: ScalarType.Int64).unsqueeze(0) < lengths.unsqueeze(1)).all().item<bool>();
 
