@@ -56,6 +56,14 @@ public sealed class SimpleRNNCell : RecurrentCell
 
     internal override (Tensor Sequence, Tensor[] States) RunFused(Tensor inputs, Tensor? lengths)
     {
+        if (lengths is null && SingleSequenceRecurrence.Applies(inputs))
+        {
+            var x = inputs[0];
+            var projected = _bias is null ? x.matmul(_inputWeight!.t()) : addmm(_bias, x, _inputWeight!.t(), beta: 1, alpha: 1);
+            SingleSequenceRecurrence.Elman(projected, _recurrentWeight!, relu: Activation.Name == "relu");
+            var sequence = projected.unsqueeze(0);
+            return (sequence, [sequence[.., -1]]);
+        }
         if (lengths is null)
         {
             var (sequence, final) = _rnn!.call(inputs);

@@ -1,0 +1,102 @@
+using System.Numerics;
+using TensorPrimitives = System.Numerics.Tensors.TensorPrimitives;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using static TorchSharp.torch;
+
+namespace MlNetRnn.Layers;
+
+/// <summary>
+/// The Elman recurrence of a single sequence (batch 1) in inference, stepped in managed code over libtorch's memory.
+/// </summary>
+/// <remarks>
+/// At batch 1 libtorch's RNN kernel costs about 5.7 µs a step: three ATen ops on a (1, units) row, mostly dispatch.
+/// Here a step is one matrix-vector product and the activation on the row, about 1 µs for 128 units; the input
+/// projection of every step stays one libtorch matrix product. It serves a <c>PredictionEngine</c>'s one sentence
+/// (W3 in <c>docs/benchmarks.md</c>). It records no gradient, so it runs only where libtorch would not record one
+/// either; the last bits differ from libtorch's kernel (another summation order and tanh), as they differ between
+/// libtorch's own kernels.
+/// </remarks>
+internal static class SingleSequenceRecurrence
+{
+    /// <summary>Whether <paramref name="inputs"/> (batch, time, features) takes this path: one float32 row on the CPU,
+    /// with gradient recording off.</summary>
+    internal static bool Applies(Tensor inputs) =>
+        inputs.shape[0] == 1 && inputs.shape[1] > 0 && inputs.dtype == ScalarType.Float32 && inputs.device_type == TorchSharp.DeviceType.CPU
+        && !is_grad_enabled();
+
+    /// <summary>h_t = activation(z_t + W_hh·h_{t−1}), h_0 = 0, written over z.</summary>
+    /// <param name="projected">(time, units), contiguous float32: x_t·kernel + bias at each step; holds h_t on return.</param>
+    /// <param name="recurrentWeight">(units, units), contiguous float32, in libtorch's layout (row j: the weights into
+    /// unit j, i.e. Keras's recurrent_kernel transposed), so that each unit is one contiguous dot product.</param>
+    /// <param name="relu">relu instead of tanh.</param>
+    // Fully optimized from the first call: tier-0 code of vector loops is many times slower, and a PredictionEngine's
+    // first calls are the ones a user times.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Elman(Tensor projected, Tensor recurrentWeight, bool relu)
+    {
+        var steps = MemoryMarshal.Cast<byte, float>(projected.bytes);
+        ReadOnlySpan<float> weights = MemoryMarshal.Cast<byte, float>(recurrentWeight.bytes);
+        int units = (int)recurrentWeight.shape[0];
+        for (int start = 0; start < steps.Length; start += units)
+        {
+            var h = steps.Slice(start, units);
+            if (start > 0)
+            {
+                AddProducts(weights, steps.Slice(start - units, units), h);
+            }
+            if (relu)
+            {
+                TensorPrimitives.Max(h, 0f, h);
+            }
+            else
+            {
+                TensorPrimitives.Tanh(h, h);
+            }
+        }
+    }
+
+    /// <summary>z += W·h for W (units, units) row-major. Four rows at a time share each load of h, and each row's
+    /// products gather in vector lanes summed once at the end: a dot product per row would pay a call and a horizontal
+    /// sum for every unit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddProducts(ReadOnlySpan<float> weights, ReadOnlySpan<float> h, Span<float> z)
+    {
+        int units = h.Length;
+        int vectorized = units - units % Vector<float>.Count;
+        var hVectors = MemoryMarshal.Cast<float, Vector<float>>(h[..vectorized]);
+        int j = 0;
+        for (; j + 4 <= units; j += 4)
+        {
+            var row0 = MemoryMarshal.Cast<float, Vector<float>>(weights.Slice(j * units, vectorized));
+            var row1 = MemoryMarshal.Cast<float, Vector<float>>(weights.Slice((j + 1) * units, vectorized));
+            var row2 = MemoryMarshal.Cast<float, Vector<float>>(weights.Slice((j + 2) * units, vectorized));
+            var row3 = MemoryMarshal.Cast<float, Vector<float>>(weights.Slice((j + 3) * units, vectorized));
+            Vector<float> sum0 = default, sum1 = default, sum2 = default, sum3 = default;
+            for (int k = 0; k < hVectors.Length; k++)
+            {
+                var hk = hVectors[k];
+                sum0 = Vector.FusedMultiplyAdd(row0[k], hk, sum0);
+                sum1 = Vector.FusedMultiplyAdd(row1[k], hk, sum1);
+                sum2 = Vector.FusedMultiplyAdd(row2[k], hk, sum2);
+                sum3 = Vector.FusedMultiplyAdd(row3[k], hk, sum3);
+            }
+            float s0 = Vector.Sum(sum0), s1 = Vector.Sum(sum1), s2 = Vector.Sum(sum2), s3 = Vector.Sum(sum3);
+            for (int k = vectorized; k < units; k++)
+            {
+                s0 += weights[j * units + k] * h[k];
+                s1 += weights[(j + 1) * units + k] * h[k];
+                s2 += weights[(j + 2) * units + k] * h[k];
+                s3 += weights[(j + 3) * units + k] * h[k];
+            }
+            z[j] += s0;
+            z[j + 1] += s1;
+            z[j + 2] += s2;
+            z[j + 3] += s3;
+        }
+        for (; j < units; j++)
+        {
+            z[j] += TensorPrimitives.Dot(weights.Slice(j * units, units), h);
+        }
+    }
+}
