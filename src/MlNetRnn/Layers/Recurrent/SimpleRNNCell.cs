@@ -58,8 +58,7 @@ public sealed class SimpleRNNCell : RecurrentCell
     {
         if (lengths is null && SingleSequenceRecurrence.Applies(inputs))
         {
-            var x = inputs[0];
-            var projected = _bias is null ? x.matmul(_inputWeight!.t()) : addmm(_bias, x, _inputWeight!.t(), beta: 1, alpha: 1);
+            var projected = SingleSequenceRecurrence.ProjectInputs(inputs, _inputWeight!, _bias);
             SingleSequenceRecurrence.Elman(projected, _recurrentWeight!, relu: Activation.Name == "relu");
             var sequence = projected.unsqueeze(0);
             return (sequence, [sequence[.., -1]]);

@@ -6,14 +6,16 @@ using static TorchSharp.torch;
 namespace MlNetRnn.Layers;
 
 /// <summary>
-/// The Elman recurrence of a single sequence (batch 1) in inference, stepped in managed code over libtorch's memory.
+/// The recurrence of a single sequence (batch 1) in inference, stepped in managed code over libtorch's memory: the
+/// Elman recurrence (SimpleRNN) and the LSTM's.
 /// </summary>
 /// <remarks>
-/// At batch 1 libtorch's RNN kernel costs about 5.7 µs a step: three ATen ops on a (1, units) row, mostly dispatch.
-/// Here a step is one matrix-vector product and the activation on the row, about 1 µs for 128 units; the input
-/// projection of every step stays one libtorch matrix product. It serves a <c>PredictionEngine</c>'s one sentence
-/// (W3 in <c>docs/benchmarks.md</c>). It records no gradient, so it runs only where libtorch would not record one
-/// either; the last bits differ from libtorch's kernel (another summation order and tanh), as they differ between
+/// At batch 1 libtorch's kernels pay per step for several ATen ops on one row, mostly dispatch: about 5.7 µs a step
+/// for the RNN kernel, 14 µs for the LSTM's (150 units). Here a step is one matrix-vector product and the activations
+/// on the row: about 1 µs for a SimpleRNN of 128 units, 3 µs for an LSTM of 150. The input projection of every step
+/// stays one libtorch matrix product. It serves a <c>PredictionEngine</c>'s one sentence (W3 and the EWT tagger in
+/// <c>docs/benchmarks.md</c>). It records no gradient, so it runs only where libtorch would not record one either; the
+/// last bits differ from libtorch's kernels (another summation order, tanh and sigmoid), as they differ between
 /// libtorch's own kernels.
 /// </remarks>
 internal static class SingleSequenceRecurrence
@@ -23,6 +25,14 @@ internal static class SingleSequenceRecurrence
     internal static bool Applies(Tensor inputs) =>
         inputs.shape[0] == 1 && inputs.shape[1] > 0 && inputs.dtype == ScalarType.Float32 && inputs.device_type == TorchSharp.DeviceType.CPU
         && !is_grad_enabled();
+
+    /// <summary>x_t·kernel + bias for every step of the one row, in one libtorch product.</summary>
+    /// <param name="inputs">(1, time, features).</param>
+    /// <param name="inputWeight">(gates·units, features): the kernel in libtorch's layout.</param>
+    /// <param name="bias">(gates·units) or null.</param>
+    /// <returns>(time, gates·units), contiguous.</returns>
+    internal static Tensor ProjectInputs(Tensor inputs, Tensor inputWeight, Tensor? bias) =>
+        bias is null ? inputs[0].matmul(inputWeight.t()) : addmm(bias, inputs[0], inputWeight.t(), beta: 1, alpha: 1);
 
     /// <summary>h_t = activation(z_t + W_hh·h_{t−1}), h_0 = 0, written over z.</summary>
     /// <param name="projected">(time, units), contiguous float32: x_t·kernel + bias at each step; holds h_t on return.</param>
@@ -34,8 +44,8 @@ internal static class SingleSequenceRecurrence
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Elman(Tensor projected, Tensor recurrentWeight, bool relu)
     {
-        var steps = MemoryMarshal.Cast<byte, float>(projected.bytes);
-        ReadOnlySpan<float> weights = MemoryMarshal.Cast<byte, float>(recurrentWeight.bytes);
+        var steps = Floats(projected);
+        var weights = Floats(recurrentWeight);
         int units = (int)recurrentWeight.shape[0];
         for (int start = 0; start < steps.Length; start += units)
         {
@@ -55,22 +65,64 @@ internal static class SingleSequenceRecurrence
         }
     }
 
-    /// <summary>z += W·h for W (units, units) row-major. Four rows at a time share each load of h, and each row's
+    /// <summary>The LSTM with tanh and sigmoid, gates [i f g o]: z = z_t + W_hh·h_{t−1}, c_t = σ(z_f)·c_{t−1} + σ(z_i)·tanh(z_g),
+    /// h_t = σ(z_o)·tanh(c_t), with h_0 = c_0 = 0.</summary>
+    /// <param name="projected">(time, 4·units), contiguous float32: x_t·kernel + bias at each step; overwritten.</param>
+    /// <param name="recurrentWeight">(4·units, units), contiguous float32, in libtorch's layout (Keras's recurrent_kernel
+    /// transposed).</param>
+    /// <param name="outputs">(time, units), contiguous float32: receives h_t.</param>
+    /// <param name="carry">(units), contiguous float32, zero on entry: receives the last c_t.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Lstm(Tensor projected, Tensor recurrentWeight, Tensor outputs, Tensor carry)
+    {
+        var steps = Floats(projected);
+        var weights = Floats(recurrentWeight);
+        var hidden = Floats(outputs);
+        var c = Floats(carry);
+        int units = c.Length;
+        for (int t = 0; t * units < hidden.Length; t++)
+        {
+            var z = steps.Slice(t * 4 * units, 4 * units);
+            if (t > 0)
+            {
+                AddProducts(weights, hidden.Slice((t - 1) * units, units), z);
+            }
+            Sigmoid(z[..(2 * units)]);
+            Tanh(z.Slice(2 * units, units));
+            Sigmoid(z[(3 * units)..]);
+            var h = hidden.Slice(t * units, units);
+            for (int j = 0; j < units; j++)
+            {
+                c[j] = z[units + j] * c[j] + z[j] * z[2 * units + j];
+                h[j] = c[j];
+            }
+            Tanh(h);
+            for (int j = 0; j < units; j++)
+            {
+                h[j] *= z[3 * units + j];
+            }
+        }
+    }
+
+    // A contiguous float32 CPU tensor's memory (TorchSharp checks contiguity).
+    private static Span<float> Floats(Tensor tensor) => MemoryMarshal.Cast<byte, float>(tensor.bytes);
+
+    /// <summary>z += W·h for W (z.Length, h.Length) row-major. Four rows at a time share each load of h, and each row's
     /// products gather in vector lanes summed once at the end: a dot product per row (<c>TensorPrimitives.Dot</c>) paid
     /// a call and a horizontal sum for every unit, 25 ns each for 128 units.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddProducts(ReadOnlySpan<float> weights, ReadOnlySpan<float> h, Span<float> z)
     {
-        int units = h.Length;
-        int vectorized = units - units % Vector<float>.Count;
+        int columns = h.Length, rows = z.Length;
+        int vectorized = columns - columns % Vector<float>.Count;
         var hVectors = MemoryMarshal.Cast<float, Vector<float>>(h[..vectorized]);
         int j = 0;
-        for (; j + 4 <= units; j += 4)
+        for (; j + 4 <= rows; j += 4)
         {
-            var row0 = MemoryMarshal.Cast<float, Vector<float>>(weights.Slice(j * units, vectorized));
-            var row1 = MemoryMarshal.Cast<float, Vector<float>>(weights.Slice((j + 1) * units, vectorized));
-            var row2 = MemoryMarshal.Cast<float, Vector<float>>(weights.Slice((j + 2) * units, vectorized));
-            var row3 = MemoryMarshal.Cast<float, Vector<float>>(weights.Slice((j + 3) * units, vectorized));
+            var row0 = MemoryMarshal.Cast<float, Vector<float>>(weights.Slice(j * columns, vectorized));
+            var row1 = MemoryMarshal.Cast<float, Vector<float>>(weights.Slice((j + 1) * columns, vectorized));
+            var row2 = MemoryMarshal.Cast<float, Vector<float>>(weights.Slice((j + 2) * columns, vectorized));
+            var row3 = MemoryMarshal.Cast<float, Vector<float>>(weights.Slice((j + 3) * columns, vectorized));
             Vector<float> sum0 = default, sum1 = default, sum2 = default, sum3 = default;
             for (int k = 0; k < hVectors.Length; k++)
             {
@@ -81,23 +133,39 @@ internal static class SingleSequenceRecurrence
                 sum3 = Vector.FusedMultiplyAdd(row3[k], hk, sum3);
             }
             float s0 = Vector.Sum(sum0), s1 = Vector.Sum(sum1), s2 = Vector.Sum(sum2), s3 = Vector.Sum(sum3);
-            for (int k = vectorized; k < units; k++)
+            for (int k = vectorized; k < columns; k++)
             {
-                s0 += weights[j * units + k] * h[k];
-                s1 += weights[(j + 1) * units + k] * h[k];
-                s2 += weights[(j + 2) * units + k] * h[k];
-                s3 += weights[(j + 3) * units + k] * h[k];
+                s0 += weights[j * columns + k] * h[k];
+                s1 += weights[(j + 1) * columns + k] * h[k];
+                s2 += weights[(j + 2) * columns + k] * h[k];
+                s3 += weights[(j + 3) * columns + k] * h[k];
             }
             z[j] += s0;
             z[j + 1] += s1;
             z[j + 2] += s2;
             z[j + 3] += s3;
         }
-        for (; j < units; j++)
+        for (; j < rows; j++)
         {
             float sum = 0;
-            for (int k = 0; k < units; k++) sum += weights[j * units + k] * h[k];
+            for (int k = 0; k < columns; k++) sum += weights[j * columns + k] * h[k];
             z[j] += sum;
+        }
+    }
+
+    /// <summary>The logistic sigmoid 1/(1 + exp(−x)) in place, in vector lanes (no cancellation: exp(−x) ≥ 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Sigmoid(Span<float> values)
+    {
+        int vectorized = values.Length - values.Length % Vector<float>.Count;
+        var lanes = MemoryMarshal.Cast<float, Vector<float>>(values[..vectorized]);
+        for (int k = 0; k < lanes.Length; k++)
+        {
+            lanes[k] = Vector<float>.One / (Vector<float>.One + Vector.Exp(-lanes[k]));
+        }
+        for (int j = vectorized; j < values.Length; j++)
+        {
+            values[j] = 1f / (1f + MathF.Exp(-values[j]));
         }
     }
 

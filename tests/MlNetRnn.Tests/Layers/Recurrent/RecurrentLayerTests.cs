@@ -188,6 +188,36 @@ public sealed class RecurrentLayerTests
         Assert.IsLessThan(1e-6, difference);
     }
 
+    // One sequence in inference runs the managed loop (SingleSequenceRecurrence) instead of libtorch's kernel: the same
+    // outputs and states as the step loop, with units that leave a remainder after the blocks of four rows and after
+    // the vector width (130), in both directions, under inference mode and under no_grad.
+    [TestMethod]
+    [DataRow(SimpleRnn, 7, false, true)]
+    [DataRow(SimpleRnn, 130, true, true)]
+    [DataRow(Lstm, 7, false, true)]
+    [DataRow(Lstm, 130, true, false)]
+    [DataRow(Lstm, 16, true, true)]
+    public void OneSequenceInInference_MatchesTheStepLoop(string kind, int units, bool goBackwards, bool inferenceMode)
+    {
+        using var scope = NewDisposeScope();
+        var layer = Make(kind, units, returnSequences: true, returnState: true, goBackwards: goBackwards);
+        using var model = Functional(layer, 9, 5);
+        var x = RandomBatch(1, 9, 5, 11);
+        using var mode = inferenceMode ? inference_mode() : no_grad();
+        Assert.IsTrue(SingleSequenceRecurrence.Applies(x));
+        var managed = layer.Call(x);
+        layer.PreferStepwise = true;
+        var stepwise = layer.Call(x);
+        Assert.HasCount(stepwise.Count, managed);
+        for (int i = 0; i < managed.Count; i++)
+        {
+            CollectionAssert.AreEqual(stepwise[i].shape, managed[i].shape, $"output {i}");
+            double difference = (managed[i] - stepwise[i]).abs().max().item<float>();
+            Console.WriteLine($"{kind} {units} goBackwards={goBackwards} output {i}: max |managed − stepwise| = {difference:E2}");
+            Assert.IsLessThan(1e-5, difference, $"output {i}");
+        }
+    }
+
     [TestMethod]
     [DataRow(SimpleRnn)]
     [DataRow(Lstm)]

@@ -41,6 +41,37 @@ public sealed class SingleSequenceRecurrenceTests
     }
 
     [TestMethod]
+    public void Sigmoid_IsWithinAFewUlpOfTheTrueValue()
+    {
+        var values = new List<float>();
+        for (int i = -1_000_000; i <= 1_000_000; i++) values.Add(i * 1e-4f);
+        values.AddRange([1e-30f, -1e-30f, 200f, -200f, float.MaxValue, -float.MaxValue, 0.3f]);
+        var computed = values.ToArray();
+        SingleSequenceRecurrence.Sigmoid(computed);
+        double worstRelative = 0;
+        float worstAt = 0;
+        for (int i = 0; i < values.Count; i++)
+        {
+            double exact = 1 / (1 + Math.Exp(-(double)values[i]));
+            double error = Math.Abs(computed[i] - exact);
+            if (exact < 1e-37)
+            {
+                // Below float's normal range (x < −85) the result may flush to zero, as libtorch's may.
+                Assert.IsLessThan(1e-37, error, $"at {values[i]}");
+                continue;
+            }
+            double relative = error / exact;
+            if (relative > worstRelative)
+            {
+                worstRelative = relative;
+                worstAt = values[i];
+            }
+        }
+        Console.WriteLine($"{values.Count} values: worst relative error {worstRelative:E2} (at {worstAt})");
+        Assert.IsLessThan(4e-7, worstRelative);
+    }
+
+    [TestMethod]
     public void Tanh_PassesNaNThrough()
     {
         float[] values = [float.NaN, 1f, float.NaN, -1f, 0f, 0f, 0f, 0f, float.NaN];
