@@ -98,77 +98,24 @@ public static class ThreadPolicy
         }
     }
 
-    /// <summary>
-    /// Runs two independent computations of a forward pass in inference (e.g. the two directions of a
-    /// <c>Bidirectional</c> layer), the second on another .NET thread when the caller runs small work on one libtorch
-    /// thread (so a core is free) outside the workers of <see cref="ForEach"/>, with autograd off. Otherwise one after
-    /// the other. The second's tensors are made in its own dispose scope and handed to the caller's, so it must return
-    /// only tensors it made (not, say, its input). Each computation gives the same numbers either way.
-    /// </summary>
-    internal static (IReadOnlyList<Tensor> First, IReadOnlyList<Tensor> Second) Both(Func<IReadOnlyList<Tensor>> first, Func<IReadOnlyList<Tensor>> second)
-    {
-        bool split = !t_inWorker && !is_grad_enabled() && Available > 1 && get_num_threads() == 1;
-        if (!split) return (first(), second());
-        bool inference = is_inference_mode_enabled();
-        var other = Task.Run(() => InWorker(() =>
-        {
-            // Grad and inference modes are per thread in libtorch: the worker takes the caller's.
-            using var mode = inference ? inference_mode() : no_grad();
-            using var scope = NewDisposeScope();
-            var result = second();
-            foreach (var tensor in Distinct(result)) tensor.DetachFromDisposeScope();
-            return result;
-        }));
-        IReadOnlyList<Tensor> mine;
-        try
-        {
-            mine = first();
-        }
-        catch
-        {
-            // Wait for the other half before leaving, and free what it made.
-            try
-            {
-                foreach (var tensor in Distinct(other.GetAwaiter().GetResult())) tensor.Dispose();
-            }
-            catch (Exception)
-            {
-                // The caller's exception is the one to report.
-            }
-            throw;
-        }
-        var theirs = other.GetAwaiter().GetResult();
-        CurrentDisposeScope?.Attach(Distinct(theirs));
-        return (mine, theirs);
-    }
-
-    // Each tensor once, even when listed twice (an RNN's output is often also its state).
-    private static IEnumerable<Tensor> Distinct(IEnumerable<Tensor> tensors) => tensors.Distinct(ReferenceEqualityComparer.Instance).Cast<Tensor>();
-
     [ThreadStatic]
     private static bool t_inWorker;
 
     // Runs on a worker thread: one libtorch thread, and marked so that nested work does not fan out again.
-    private static T InWorker<T>(Func<T> body)
+    private static void InWorker(Action body)
     {
         bool outer = t_inWorker;
         t_inWorker = true;
         try
         {
             using var threads = Use(1);
-            return body();
+            body();
         }
         finally
         {
             t_inWorker = outer;
         }
     }
-
-    private static void InWorker(Action body) => InWorker(() =>
-    {
-        body();
-        return 0;
-    });
 
     /// <summary>Runs the calling thread's libtorch ops on <paramref name="threads"/> threads until disposed.</summary>
     /// <exception cref="ArgumentException"><paramref name="threads"/> is below 1.</exception>

@@ -163,11 +163,8 @@ public sealed class Bidirectional : Layer
     protected override IReadOnlyList<Tensor> Forward(Tensor inputs, Tensor? mask)
     {
         using var scope = NewDisposeScope();
-        // In inference the two directions may run at once (ThreadPolicy.Both); in training one after the other, so that
-        // dropout draws come in a fixed order.
-        var (forward, backward) = training
-            ? (ForwardLayer.Call(inputs, mask), BackwardLayer.Call(inputs, mask))
-            : ThreadPolicy.Both(() => ForwardLayer.Call(inputs, mask), () => BackwardLayer.Call(inputs, mask));
+        var forward = ForwardLayer.Call(inputs, mask);
+        var backward = BackwardLayer.Call(inputs, mask);
         var y = forward[0];
         var yReversed = ReturnSequences ? backward[0].flip(1) : backward[0];
         Tensor[] merged = MergeMode switch
