@@ -86,6 +86,18 @@ public sealed class GRUCell : RecurrentCell
         return (next, [next]);
     }
 
+    internal override bool HasSingleSequenceLoop => Activation.Name == "tanh" && RecurrentActivation.Name == "sigmoid";
+
+    internal override (Tensor Sequence, Tensor[] States) RunSingleSequence(Tensor inputs)
+    {
+        var inputBias = _bias is null ? null : ResetAfter ? _bias[0] : _bias;
+        var projected = SingleSequenceRecurrence.ProjectInputs(inputs, _kernel!, inputBias);
+        var outputs = empty(inputs.shape[1], Units);
+        SingleSequenceRecurrence.Gru(projected, _recurrentKernel!, _bias is not null && ResetAfter ? _bias[1] : null, outputs, ResetAfter);
+        var sequence = outputs.unsqueeze(0);
+        return (sequence, [sequence[.., -1]]);
+    }
+
     internal override (Tensor Sequence, Tensor[] States) RunFused(Tensor inputs, Tensor? lengths) =>
         throw new InvalidOperationException("The GRU cell has no fused kernel; it steps.");
 }

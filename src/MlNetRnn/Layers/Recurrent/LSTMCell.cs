@@ -68,17 +68,20 @@ public sealed class LSTMCell : RecurrentCell
         return (next, [next, carry]);
     }
 
+    internal override bool HasSingleSequenceLoop => HasFusedKernel;
+
+    internal override (Tensor Sequence, Tensor[] States) RunSingleSequence(Tensor inputs)
+    {
+        var projected = SingleSequenceRecurrence.ProjectInputs(inputs, _inputWeight!.t(), _bias);
+        var outputs = empty(inputs.shape[1], Units);
+        var carry = zeros(1, Units);
+        SingleSequenceRecurrence.Lstm(projected, _recurrentWeight!, outputs, carry);
+        var sequence = outputs.unsqueeze(0);
+        return (sequence, [sequence[.., -1], carry]);
+    }
+
     internal override (Tensor Sequence, Tensor[] States) RunFused(Tensor inputs, Tensor? lengths)
     {
-        if (lengths is null && SingleSequenceRecurrence.Applies(inputs))
-        {
-            var projected = SingleSequenceRecurrence.ProjectInputs(inputs, _inputWeight!, _bias);
-            var outputs = empty(inputs.shape[1], Units);
-            var carry = zeros(1, Units);
-            SingleSequenceRecurrence.Lstm(projected, _recurrentWeight!, outputs, carry);
-            var sequence = outputs.unsqueeze(0);
-            return (sequence, [sequence[.., -1], carry]);
-        }
         if (lengths is null)
         {
             var (sequence, h, c) = _lstm!.call(inputs);

@@ -18,9 +18,9 @@ namespace MlNetRnn.Layers;
 /// <para>When the cell has a libtorch kernel for its configuration, the mask is absent or right-padded (real steps,
 /// then only padding) and no recurrent dropout is active, the whole sequence runs in that kernel (right-padded
 /// rows are packed, so each row's state stops at its last real step); otherwise the layer steps through the cell.
-/// Both give the same numbers. A single float32 sequence with autograd off (a <c>PredictionEngine</c>'s one sentence)
-/// runs a managed loop over the same weights instead of the SimpleRNN and LSTM kernels, which pay several ATen ops a
-/// step at batch 1.</para>
+/// Both give the same numbers. A single float32 sequence whose steps are all real, with autograd off (a
+/// <c>PredictionEngine</c>'s one sentence), runs a managed loop over the same weights instead (SimpleRNN, LSTM and GRU
+/// with their default activations): libtorch's kernels and the step loop pay several ATen ops a step at batch 1.</para>
 /// <para>Dropout (on inputs) and recurrent dropout (on h) act only in training, with masks drawn once per call
 /// from <see cref="Layer.RandomSource"/> and scaled by 1/(1 − rate). With recurrent dropout each gate gets its own
 /// masks, as in Keras 3's per-gate implementation; otherwise one input mask serves every gate and step.</para>
@@ -134,17 +134,32 @@ public abstract class RNN : Layer
     {
         using var scope = NewDisposeScope();
         var lengths = mask?.sum(1, type: ScalarType.Int64);
-        bool rightPadded = mask is null || IsRightPadded(mask, lengths!);
         var dropout = DrawDropout(inputs);
         var x = dropout.Sequence is { } inputMask ? inputs * inputMask.unsqueeze(1) : inputs;
-        bool fused = Cell.HasFusedKernel && rightPadded && dropout.Gates is null && !PreferStepwise;
-        var (sequence, states) = fused
-            ? RunFused(x, mask, lengths)
-            : RunSteps(GoBackwards ? x.flip(1) : x, GoBackwards ? mask?.flip(1) : mask, dropout.Gates);
+        (Tensor Sequence, Tensor[] States) run;
+        if (RunsSingleSequence(x, lengths, dropout.Gates))
+        {
+            run = Cell.RunSingleSequence(GoBackwards ? x.flip(1) : x);
+        }
+        else
+        {
+            bool rightPadded = mask is null || IsRightPadded(mask, lengths!);
+            bool fused = Cell.HasFusedKernel && rightPadded && dropout.Gates is null && !PreferStepwise;
+            run = fused
+                ? RunFused(x, mask, lengths)
+                : RunSteps(GoBackwards ? x.flip(1) : x, GoBackwards ? mask?.flip(1) : mask, dropout.Gates);
+        }
+        var (sequence, states) = run;
         var output = ReturnSequences ? sequence : sequence[.., -1];
         Tensor[] outputs = ReturnState ? [output, .. states] : [output];
         return MoveOut(outputs);
     }
+
+    // One row in inference whose steps are all real (no mask, or a full one: one read-back), and a cell with a managed
+    // loop: SingleSequenceRecurrence, where libtorch would pay several ops a step.
+    private bool RunsSingleSequence(Tensor x, Tensor? lengths, GateDropout? gates) =>
+        Cell.HasSingleSequenceLoop && gates is null && !PreferStepwise && SingleSequenceRecurrence.Applies(x)
+        && (lengths is null || lengths[0].item<long>() == x.shape[1]);
 
     /// <summary>Moves tensors to the enclosing dispose scope, each once even when listed twice (an output is often also the state).</summary>
     internal static Tensor[] MoveOut(Tensor[] tensors)

@@ -95,6 +95,16 @@ public abstract class RecurrentCell : nn.Module
     /// <summary>One step with optional per-gate dropout masks (Keras applies them to the input and to h).</summary>
     internal abstract (Tensor Output, Tensor[] States) Step(Tensor input, IReadOnlyList<Tensor> states, GateDropout? dropout);
 
+    /// <summary>Whether <see cref="RunSingleSequence"/> computes this cell's recurrence (depends on the configuration only).</summary>
+    internal virtual bool HasSingleSequenceLoop => false;
+
+    /// <summary>Runs one sequence whose steps are all real in the managed loop of <see cref="SingleSequenceRecurrence"/>
+    /// (only when <see cref="HasSingleSequenceLoop"/> and <see cref="SingleSequenceRecurrence.Applies"/>).</summary>
+    /// <param name="inputs">(1, time, features).</param>
+    /// <returns>The outputs (1, time, units) and the final state, each (1, units).</returns>
+    internal virtual (Tensor Sequence, Tensor[] States) RunSingleSequence(Tensor inputs) =>
+        throw new InvalidOperationException($"The {GetType().Name} has no single-sequence loop; it runs through libtorch.");
+
     /// <summary>Runs libtorch's kernel over a whole batch (only when <see cref="HasFusedKernel"/>).</summary>
     /// <param name="inputs">(batch, time, features).</param>
     /// <param name="lengths">Real steps per row (each ≥ 1), padding after them; null when every row is full.</param>

@@ -54,15 +54,18 @@ public sealed class SimpleRNNCell : RecurrentCell
         return (h, [h]);
     }
 
+    internal override bool HasSingleSequenceLoop => HasFusedKernel;
+
+    internal override (Tensor Sequence, Tensor[] States) RunSingleSequence(Tensor inputs)
+    {
+        var projected = SingleSequenceRecurrence.ProjectInputs(inputs, _inputWeight!.t(), _bias);
+        SingleSequenceRecurrence.Elman(projected, _recurrentWeight!, relu: Activation.Name == "relu");
+        var sequence = projected.unsqueeze(0);
+        return (sequence, [sequence[.., -1]]);
+    }
+
     internal override (Tensor Sequence, Tensor[] States) RunFused(Tensor inputs, Tensor? lengths)
     {
-        if (lengths is null && SingleSequenceRecurrence.Applies(inputs))
-        {
-            var projected = SingleSequenceRecurrence.ProjectInputs(inputs, _inputWeight!, _bias);
-            SingleSequenceRecurrence.Elman(projected, _recurrentWeight!, relu: Activation.Name == "relu");
-            var sequence = projected.unsqueeze(0);
-            return (sequence, [sequence[.., -1]]);
-        }
         if (lengths is null)
         {
             var (sequence, final) = _rnn!.call(inputs);

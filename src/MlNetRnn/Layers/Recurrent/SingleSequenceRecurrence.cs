@@ -7,11 +7,12 @@ namespace MlNetRnn.Layers;
 
 /// <summary>
 /// The recurrence of a single sequence (batch 1) in inference, stepped in managed code over libtorch's memory: the
-/// Elman recurrence (SimpleRNN) and the LSTM's.
+/// Elman recurrence (SimpleRNN), the LSTM's and the GRU's.
 /// </summary>
 /// <remarks>
 /// At batch 1 libtorch's kernels pay per step for several ATen ops on one row, mostly dispatch: about 5.7 µs a step
-/// for the RNN kernel, 14 µs for the LSTM's (150 units). Here a step is one matrix-vector product and the activations
+/// for the RNN kernel, 14 µs for the LSTM's (150 units), about 25 µs for the GRU's step loop. Here a step is one
+/// matrix-vector product (two for a GRU without <c>resetAfter</c>) and the activations
 /// on the row: about 1 µs for a SimpleRNN of 128 units, 3 µs for an LSTM of 150. The input projection of every step
 /// stays one libtorch matrix product. It serves a <c>PredictionEngine</c>'s one sentence (W3 and the EWT tagger in
 /// <c>docs/benchmarks.md</c>). It records no gradient, so it runs only where libtorch would not record one either; the
@@ -28,11 +29,11 @@ internal static class SingleSequenceRecurrence
 
     /// <summary>x_t·kernel + bias for every step of the one row, in one libtorch product.</summary>
     /// <param name="inputs">(1, time, features).</param>
-    /// <param name="inputWeight">(gates·units, features): the kernel in libtorch's layout.</param>
+    /// <param name="kernel">(features, gates·units): Keras's layout (a transposed view of libtorch's serves).</param>
     /// <param name="bias">(gates·units) or null.</param>
     /// <returns>(time, gates·units), contiguous.</returns>
-    internal static Tensor ProjectInputs(Tensor inputs, Tensor inputWeight, Tensor? bias) =>
-        bias is null ? inputs[0].matmul(inputWeight.t()) : addmm(bias, inputs[0], inputWeight.t(), beta: 1, alpha: 1);
+    internal static Tensor ProjectInputs(Tensor inputs, Tensor kernel, Tensor? bias) =>
+        bias is null ? inputs[0].matmul(kernel) : addmm(bias, inputs[0], kernel, beta: 1, alpha: 1);
 
     /// <summary>h_t = activation(z_t + W_hh·h_{t−1}), h_0 = 0, written over z.</summary>
     /// <param name="projected">(time, units), contiguous float32: x_t·kernel + bias at each step; holds h_t on return.</param>
@@ -104,6 +105,57 @@ internal static class SingleSequenceRecurrence
         }
     }
 
+    /// <summary>Keras's GRU with tanh and sigmoid, gates [z r h], h_0 = 0. With <paramref name="resetAfter"/>:
+    /// u = h_{t−1}·U + b_r, z = σ(x_z + u_z), r = σ(x_r + u_r), h̃ = tanh(x_h + r·u_h); without:
+    /// z, r as before from h_{t−1}·U_{zr} (no recurrent bias), h̃ = tanh(x_h + (r·h_{t−1})·U_h). Then
+    /// h_t = z·h_{t−1} + (1 − z)·h̃.</summary>
+    /// <param name="projected">(time, 3·units), contiguous float32: x_t·kernel + input bias at each step; overwritten.</param>
+    /// <param name="recurrentKernel">(units, 3·units), contiguous float32, Keras's layout (row i: the weights from unit i).</param>
+    /// <param name="recurrentBias">(3·units), contiguous float32, or null (no bias, or not <paramref name="resetAfter"/>).</param>
+    /// <param name="outputs">(time, units), contiguous float32: receives h_t.</param>
+    /// <param name="resetAfter">Keras's <c>reset_after</c>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Gru(Tensor projected, Tensor recurrentKernel, Tensor? recurrentBias, Tensor outputs, bool resetAfter)
+    {
+        var steps = Floats(projected);
+        var weights = Floats(recurrentKernel);
+        ReadOnlySpan<float> bias = recurrentBias is null ? default : Floats(recurrentBias);
+        var hidden = Floats(outputs);
+        int units = (int)recurrentKernel.shape[0], width = 3 * units;
+        var recurrent = new float[width];
+        var zero = new float[units];
+        for (int t = 0; t * units < hidden.Length; t++)
+        {
+            var x = steps.Slice(t * width, width);
+            ReadOnlySpan<float> previous = t == 0 ? zero : hidden.Slice((t - 1) * units, units);
+            var h = hidden.Slice(t * units, units);
+            var u = recurrent.AsSpan();
+            if (bias.IsEmpty) u.Clear(); else bias.CopyTo(u);
+            // u_zr (and u_h with resetAfter) = h_{t−1}·U (+ b_r).
+            AddTransposedProducts(weights, width, 0, previous, resetAfter ? u : u[..(2 * units)]);
+            for (int j = 0; j < 2 * units; j++) x[j] += u[j];
+            Sigmoid(x[..(2 * units)]);
+            var z = x[..units];
+            var r = x.Slice(units, units);
+            var candidate = x.Slice(2 * units, units);
+            if (resetAfter)
+            {
+                for (int j = 0; j < units; j++) candidate[j] += r[j] * u[2 * units + j];
+            }
+            else
+            {
+                // h doubles as scratch for r·h_{t−1} before it receives h_t.
+                for (int j = 0; j < units; j++) h[j] = r[j] * previous[j];
+                AddTransposedProducts(weights, width, 2 * units, h, candidate);
+            }
+            Tanh(candidate);
+            for (int j = 0; j < units; j++)
+            {
+                h[j] = z[j] * previous[j] + (1 - z[j]) * candidate[j];
+            }
+        }
+    }
+
     // A contiguous float32 CPU tensor's memory (TorchSharp checks contiguity).
     private static Span<float> Floats(Tensor tensor) => MemoryMarshal.Cast<byte, float>(tensor.bytes);
 
@@ -150,6 +202,47 @@ internal static class SingleSequenceRecurrence
             float sum = 0;
             for (int k = 0; k < columns; k++) sum += weights[j * columns + k] * h[k];
             z[j] += sum;
+        }
+    }
+
+    /// <summary>z += h·W[:, offset … offset + z.Length) for W (h.Length rows of <paramref name="rowStride"/>) row-major, in
+    /// Keras's layout: each row of W is a run of z's lanes, scaled by one h value. Four rows at a time share each load
+    /// and store of z.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void AddTransposedProducts(ReadOnlySpan<float> weights, int rowStride, int offset, ReadOnlySpan<float> h, Span<float> z)
+    {
+        int width = z.Length;
+        int vectorized = width - width % Vector<float>.Count;
+        var zVectors = MemoryMarshal.Cast<float, Vector<float>>(z[..vectorized]);
+        int i = 0;
+        for (; i + 4 <= h.Length; i += 4)
+        {
+            var row0 = weights.Slice(i * rowStride + offset, width);
+            var row1 = weights.Slice((i + 1) * rowStride + offset, width);
+            var row2 = weights.Slice((i + 2) * rowStride + offset, width);
+            var row3 = weights.Slice((i + 3) * rowStride + offset, width);
+            var v0 = MemoryMarshal.Cast<float, Vector<float>>(row0[..vectorized]);
+            var v1 = MemoryMarshal.Cast<float, Vector<float>>(row1[..vectorized]);
+            var v2 = MemoryMarshal.Cast<float, Vector<float>>(row2[..vectorized]);
+            var v3 = MemoryMarshal.Cast<float, Vector<float>>(row3[..vectorized]);
+            var h0 = new Vector<float>(h[i]);
+            var h1 = new Vector<float>(h[i + 1]);
+            var h2 = new Vector<float>(h[i + 2]);
+            var h3 = new Vector<float>(h[i + 3]);
+            for (int k = 0; k < zVectors.Length; k++)
+            {
+                zVectors[k] = Vector.FusedMultiplyAdd(v3[k], h3, Vector.FusedMultiplyAdd(v2[k], h2,
+                    Vector.FusedMultiplyAdd(v1[k], h1, Vector.FusedMultiplyAdd(v0[k], h0, zVectors[k]))));
+            }
+            for (int c = vectorized; c < width; c++)
+            {
+                z[c] += row0[c] * h[i] + row1[c] * h[i + 1] + row2[c] * h[i + 2] + row3[c] * h[i + 3];
+            }
+        }
+        for (; i < h.Length; i++)
+        {
+            var row = weights.Slice(i * rowStride + offset, width);
+            for (int c = 0; c < width; c++) z[c] += row[c] * h[i];
         }
     }
 

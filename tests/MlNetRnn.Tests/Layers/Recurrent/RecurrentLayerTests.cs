@@ -188,26 +188,33 @@ public sealed class RecurrentLayerTests
         Assert.IsLessThan(1e-6, difference);
     }
 
-    // One sequence in inference runs the managed loop (SingleSequenceRecurrence) instead of libtorch's kernel: the same
-    // outputs and states as the step loop, with units that leave a remainder after the blocks of four rows and after
-    // the vector width (130), in both directions, under inference mode and under no_grad.
+    // One sequence in inference runs the managed loop (SingleSequenceRecurrence) instead of libtorch's kernel or the step
+    // loop: the same outputs and states as the step loop, with units that leave a remainder after the blocks of four
+    // rows and after the vector width (130), in both directions, under inference mode and under no_grad, without a mask
+    // and with a full one.
     [TestMethod]
-    [DataRow(SimpleRnn, 7, false, true)]
-    [DataRow(SimpleRnn, 130, true, true)]
-    [DataRow(Lstm, 7, false, true)]
-    [DataRow(Lstm, 130, true, false)]
-    [DataRow(Lstm, 16, true, true)]
-    public void OneSequenceInInference_MatchesTheStepLoop(string kind, int units, bool goBackwards, bool inferenceMode)
+    [DataRow(SimpleRnn, 7, false, true, false)]
+    [DataRow(SimpleRnn, 130, true, true, true)]
+    [DataRow(Lstm, 7, false, true, true)]
+    [DataRow(Lstm, 130, true, false, false)]
+    [DataRow(Lstm, 16, true, true, false)]
+    [DataRow(Gru, 7, false, true, false)]
+    [DataRow(Gru, 130, true, false, true)]
+    [DataRow(GruResetBefore, 7, true, true, false)]
+    [DataRow(GruResetBefore, 130, false, true, true)]
+    public void OneSequenceInInference_MatchesTheStepLoop(string kind, int units, bool goBackwards, bool inferenceMode, bool fullMask)
     {
         using var scope = NewDisposeScope();
         var layer = Make(kind, units, returnSequences: true, returnState: true, goBackwards: goBackwards);
         using var model = Functional(layer, 9, 5);
         var x = RandomBatch(1, 9, 5, 11);
+        var mask = fullMask ? RightPadded(9, 9) : null;
         using var mode = inferenceMode ? inference_mode() : no_grad();
         Assert.IsTrue(SingleSequenceRecurrence.Applies(x));
-        var managed = layer.Call(x);
+        Assert.IsTrue(layer.Cell.HasSingleSequenceLoop);
+        var managed = layer.Call(x, mask);
         layer.PreferStepwise = true;
-        var stepwise = layer.Call(x);
+        var stepwise = layer.Call(x, mask);
         Assert.HasCount(stepwise.Count, managed);
         for (int i = 0; i < managed.Count; i++)
         {
@@ -216,6 +223,31 @@ public sealed class RecurrentLayerTests
             Console.WriteLine($"{kind} {units} goBackwards={goBackwards} output {i}: max |managed − stepwise| = {difference:E2}");
             Assert.IsLessThan(1e-5, difference, $"output {i}");
         }
+    }
+
+    // One sequence with padding at its end is not all real steps: it runs libtorch's kernel or the step loop, with
+    // Keras's mask semantics (state held, outputs repeated or zero), and agrees with the step loop.
+    [TestMethod]
+    [DataRow(SimpleRnn)]
+    [DataRow(Lstm)]
+    [DataRow(Gru)]
+    public void OneSequenceWithPadding_MatchesTheStepLoop(string kind)
+    {
+        using var scope = NewDisposeScope();
+        var layer = Make(kind, 6, returnSequences: true, returnState: true);
+        using var model = Functional(layer, 9, 5);
+        var x = RandomBatch(1, 9, 5, 12);
+        var mask = RightPadded(9, 6);
+        using var inference = inference_mode();
+        var run = layer.Call(x, mask);
+        layer.PreferStepwise = true;
+        var stepwise = layer.Call(x, mask);
+        for (int i = 0; i < run.Count; i++)
+        {
+            double difference = (run[i] - stepwise[i]).abs().max().item<float>();
+            Assert.IsLessThan(1e-5, difference, $"output {i}");
+        }
+        Assert.IsTrue(run[0][0, 8].allclose(run[0][0, 5]), "padding repeats the last real output");
     }
 
     [TestMethod]
