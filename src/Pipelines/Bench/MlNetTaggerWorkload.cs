@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using System.Text.Json.Nodes;
 using Microsoft.ML;
 using MlNetRnn.MlNet;
@@ -21,12 +22,17 @@ public sealed class MlNetTaggerWorkload
     public const int FullCalls = 2000;
     /// <summary>Timed W3 calls with <c>--quick</c>.</summary>
     public const int QuickCalls = 300;
-    /// <summary>Untimed W3 calls before the timed runs: at least this many, for at least <see cref="WarmUpSeconds"/>.</summary>
+    /// <summary>Untimed W3 calls per warm-up block.</summary>
     public const int WarmUpCalls = 200;
-    /// <summary>Seconds of untimed W3 calls before the timed runs. .NET's tiered JIT recompiles the call path (ML.NET's
-    /// and ours) optimized within the first second of calls; before that a call takes about 140 µs instead of 60.
-    /// A server answers from that steady state.</summary>
+    /// <summary>Least seconds of untimed W3 calls before the timed runs. .NET's tiered JIT recompiles the call path
+    /// (ML.NET's and ours) optimized within about the first second of calls; before that a call takes about 140 µs
+    /// instead of 60. A server answers from that steady state.</summary>
     public const double WarmUpSeconds = 1.5;
+    /// <summary>The warm-up goes on until the JIT has compiled nothing for this long: on a slow moment of the machine the
+    /// recompilation can take longer than <see cref="WarmUpSeconds"/> (one bench run measured 101.6 µs, its neighbours 58–59).</summary>
+    public const double JitQuietSeconds = 0.5;
+    /// <summary>Most seconds of warm-up, whatever the JIT does.</summary>
+    public const double MaxWarmUpSeconds = 10;
 
     private readonly MLContext _mlContext;
     private readonly SyntheticSentences _data;
@@ -98,8 +104,9 @@ public sealed class MlNetTaggerWorkload
     }
 
     /// <summary>W3: <paramref name="calls"/> <c>PredictionEngine</c> calls on one 20-token sentence, <paramref name="repeats"/>
-    /// times after a warm-up (<see cref="WarmUpCalls"/> calls and <see cref="WarmUpSeconds"/>); the median and 99th percentile
-    /// of each repeat's calls, medians over repeats.</summary>
+    /// times after a warm-up (blocks of <see cref="WarmUpCalls"/> calls for at least <see cref="WarmUpSeconds"/>, until the
+    /// JIT has been quiet for <see cref="JitQuietSeconds"/>, at most <see cref="MaxWarmUpSeconds"/>); the median and 99th
+    /// percentile of each repeat's calls, medians over repeats.</summary>
     public BenchResult MeasureLatency(int calls, int repeats)
     {
         var sentence = _words.FirstOrDefault(w => w.Length == SentenceLength)
@@ -108,11 +115,20 @@ public sealed class MlNetTaggerWorkload
         var same = Enumerable.Repeat(sentence, calls).ToArray();
         var warmUp = same.Take(WarmUpCalls).ToArray();
         var started = Stopwatch.StartNew();
-        do
+        long compiled = JitInfo.GetCompiledMethodCount();
+        double lastCompile = 0;
+        while (true)
         {
             TaggerServing.PredictEach(engine, warmUp);
+            double now = started.Elapsed.TotalSeconds;
+            long count = JitInfo.GetCompiledMethodCount();
+            if (count != compiled)
+            {
+                compiled = count;
+                lastCompile = now;
+            }
+            if (now >= MaxWarmUpSeconds || (now >= WarmUpSeconds && now - lastCompile >= JitQuietSeconds)) break;
         }
-        while (started.Elapsed.TotalSeconds < WarmUpSeconds);
         var runs = Enumerable.Range(0, repeats).Select(_ => TaggerServing.PredictEach(engine, same).CallMicroseconds).ToArray();
         double median = BenchTiming.Median(runs.Select(r => BenchTiming.Median(r)).ToArray());
         double p99 = BenchTiming.Median(runs.Select(r => BenchTiming.Percentile(r, 99)).ToArray());
