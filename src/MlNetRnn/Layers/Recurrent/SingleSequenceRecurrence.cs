@@ -11,10 +11,10 @@ namespace MlNetRnn.Layers;
 /// </summary>
 /// <remarks>
 /// At batch 1 libtorch's kernels pay per step for several ATen ops on one row, mostly dispatch: about 5.7 µs a step
-/// for the RNN kernel, 14 µs for the LSTM's (150 units), about 25 µs for the GRU's step loop. Here a step is one
-/// matrix-vector product (two for a GRU without <c>resetAfter</c>) and the activations
-/// on the row: about 1 µs for a SimpleRNN of 128 units, 3 µs for an LSTM of 150. The input projection of every step
-/// stays one libtorch matrix product. It serves a <c>PredictionEngine</c>'s one sentence (W3 and the EWT tagger in
+/// for the RNN kernel (128 units), 14 µs for the LSTM's (150 units), and about 66 µs for the GRU's step loop (150
+/// units, a dozen ops). Here a step is one matrix-vector product (two for a GRU without <c>resetAfter</c>) and the
+/// activations on the row: about 1 µs for a SimpleRNN of 128 units, 6.5 µs for an LSTM of 150 (reading its 360 KB
+/// recurrent weight bounds it). The input projection of every step stays one libtorch matrix product. It serves a <c>PredictionEngine</c>'s one sentence (W3 and the EWT tagger in
 /// <c>docs/benchmarks.md</c>). It records no gradient, so it runs only where libtorch would not record one either; the
 /// last bits differ from libtorch's kernels (another summation order, tanh and sigmoid), as they differ between
 /// libtorch's own kernels.
