@@ -52,6 +52,33 @@ internal static class RecurrentKinds
         return new Model(input, layer.Apply(input), seed: seed);
     }
 
+    /// <summary>Calls the layer as it runs, then through the step loop (Keras's loop, the reference), and asserts that the
+    /// two give the same outputs in the same shapes, each within <paramref name="tolerance"/>.</summary>
+    /// <returns>The outputs of the run as it is.</returns>
+    public static IReadOnlyList<Tensor> AssertMatchesStepLoop(RNN layer, Tensor x, Tensor? mask, double tolerance, string label)
+    {
+        var run = layer.Call(x, mask);
+        IReadOnlyList<Tensor> stepwise;
+        layer.PreferStepwise = true;
+        try
+        {
+            stepwise = layer.Call(x, mask);
+        }
+        finally
+        {
+            layer.PreferStepwise = false;
+        }
+        Assert.HasCount(stepwise.Count, run, label);
+        for (int i = 0; i < run.Count; i++)
+        {
+            CollectionAssert.AreEqual(stepwise[i].shape, run[i].shape, $"{label}, output {i}");
+            double difference = (run[i] - stepwise[i]).abs().max().item<float>();
+            Console.WriteLine($"{label}, output {i}: max |run − stepwise| = {difference:E2}");
+            Assert.IsLessThan(tolerance, difference, $"{label}, output {i}");
+        }
+        return run;
+    }
+
     /// <summary>Right-padded (batch, time) mask with the given lengths.</summary>
     public static Tensor RightPadded(long time, params long[] lengths) =>
         arange(time).unsqueeze(0) < tensor(lengths).unsqueeze(1);

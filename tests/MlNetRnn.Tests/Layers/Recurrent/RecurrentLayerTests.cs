@@ -148,17 +148,7 @@ public sealed class RecurrentLayerTests
         var masks = new[] { null, RightPadded(6, 6, 4, 1), RightPadded(6, 5, 0, 6) };
         for (int k = 0; k < masks.Length; k++)
         {
-            var mask = masks[k];
-            var fused = layer.Call(x, mask);
-            layer.PreferStepwise = true;
-            var stepwise = layer.Call(x, mask);
-            layer.PreferStepwise = false;
-            for (int i = 0; i < fused.Count; i++)
-            {
-                double difference = (fused[i] - stepwise[i]).abs().max().item<float>();
-                Console.WriteLine($"{kind} goBackwards={goBackwards} mask {k} output {i}: max |fused − stepwise| = {difference:E2}");
-                Assert.IsLessThan(1e-6, difference, $"output {i}, mask {k}");
-            }
+            AssertMatchesStepLoop(layer, x, masks[k], 1e-6, $"{kind} goBackwards={goBackwards} mask {k}");
         }
     }
 
@@ -180,12 +170,7 @@ public sealed class RecurrentLayerTests
         Assert.IsFalse(RNN.RunsUnpacked(realSteps: 28, batchSteps: 36, returnState: false));
         Assert.IsFalse(RNN.RunsUnpacked(realSteps: 29, batchSteps: 36, returnState: true));
         using var noGrad = no_grad();
-        var fused = layer.Call(x, mask)[0];
-        layer.PreferStepwise = true;
-        var stepwise = layer.Call(x, mask)[0];
-        double difference = (fused - stepwise).abs().max().item<float>();
-        Console.WriteLine($"{kind} goBackwards={goBackwards}: max |fused − stepwise| = {difference:E2}");
-        Assert.IsLessThan(1e-6, difference);
+        AssertMatchesStepLoop(layer, x, mask, 1e-6, $"{kind} goBackwards={goBackwards}");
     }
 
     // One sequence in inference runs the managed loop (SingleSequenceRecurrence) instead of libtorch's kernel or the step
@@ -212,17 +197,7 @@ public sealed class RecurrentLayerTests
         using var mode = inferenceMode ? inference_mode() : no_grad();
         Assert.IsTrue(SingleSequenceRecurrence.Applies(x));
         Assert.IsTrue(layer.Cell.HasSingleSequenceLoop);
-        var managed = layer.Call(x, mask);
-        layer.PreferStepwise = true;
-        var stepwise = layer.Call(x, mask);
-        Assert.HasCount(stepwise.Count, managed);
-        for (int i = 0; i < managed.Count; i++)
-        {
-            CollectionAssert.AreEqual(stepwise[i].shape, managed[i].shape, $"output {i}");
-            double difference = (managed[i] - stepwise[i]).abs().max().item<float>();
-            Console.WriteLine($"{kind} {units} goBackwards={goBackwards} output {i}: max |managed − stepwise| = {difference:E2}");
-            Assert.IsLessThan(1e-5, difference, $"output {i}");
-        }
+        AssertMatchesStepLoop(layer, x, mask, 1e-5, $"{kind} {units} goBackwards={goBackwards}");
     }
 
     // One sequence with padding at its end is not all real steps: it runs libtorch's kernel or the step loop, with
@@ -239,14 +214,7 @@ public sealed class RecurrentLayerTests
         var x = RandomBatch(1, 9, 5, 12);
         var mask = RightPadded(9, 6);
         using var inference = inference_mode();
-        var run = layer.Call(x, mask);
-        layer.PreferStepwise = true;
-        var stepwise = layer.Call(x, mask);
-        for (int i = 0; i < run.Count; i++)
-        {
-            double difference = (run[i] - stepwise[i]).abs().max().item<float>();
-            Assert.IsLessThan(1e-5, difference, $"output {i}");
-        }
+        var run = AssertMatchesStepLoop(layer, x, mask, 1e-5, kind);
         Assert.IsTrue(run[0][0, 8].allclose(run[0][0, 5]), "padding repeats the last real output");
     }
 

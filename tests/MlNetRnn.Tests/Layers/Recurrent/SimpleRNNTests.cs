@@ -82,13 +82,7 @@ public sealed class SimpleRNNTests
         var x = RandomBatch(1, 9, 5, 11);
         using var noGrad = no_grad();
         Assert.IsTrue(SingleSequenceRecurrence.Applies(x));
-        var managed = rnn.Call(x);
-        var (sequence, state) = rnn.RunStepwise(goBackwards ? x.flip(1) : x, null);   // the loop steps forwards over what it is given
-        double sequenceDifference = (managed[0] - sequence).abs().max().item<float>();
-        double stateDifference = (managed[1] - state).abs().max().item<float>();
-        Console.WriteLine($"relu {units} goBackwards={goBackwards}: max |managed − stepwise| {sequenceDifference:E2}, state {stateDifference:E2}");
-        Assert.IsLessThan(1e-5, sequenceDifference);
-        Assert.IsLessThan(1e-5, stateDifference);
+        AssertMatchesStepLoop(rnn, x, null, 1e-5, $"relu {units} goBackwards={goBackwards}");
     }
 
     // Where a gradient could be recorded, or for a batch, or in float64, libtorch's kernel runs as before.
