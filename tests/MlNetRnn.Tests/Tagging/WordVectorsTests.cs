@@ -6,10 +6,15 @@ namespace MlNetRnn.Tests.Tagging;
 [TestClass]
 public sealed class WordVectorsTests
 {
-    private static string Write(string name, string text)
+    // One directory per test, removed after it, for the vector files the test writes.
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("mlnetrnn-vec-");
+
+    [TestCleanup]
+    public void Cleanup() => _dir.Delete(recursive: true);
+
+    private string Write(string name, string text)
     {
-        var dir = Directory.CreateTempSubdirectory("mlnetrnn-vec-");
-        var path = Path.Combine(dir.FullName, name);
+        var path = Path.Combine(_dir.FullName, name);
         File.WriteAllText(path, text);
         return path;
     }
