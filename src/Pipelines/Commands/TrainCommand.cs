@@ -62,7 +62,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         public int Embedding { get; init; }
 
         [CommandOption("--embeddings <FILE>")]
-        [Description("Pretrained word vectors (word2vec, GloVe or fastText .vec text) of --embedding dimensions; their words join the vocabulary.")]
+        [Description("Pretrained word vectors (word2vec, GloVe or fastText .vec text, or that text gzipped) of --embedding dimensions; their words join the vocabulary. Default: the bundled MiniLM vectors (100 dimensions, datasets/VECTORS.md) when --embedding is 100; none: no vectors")]
         public string? Embeddings { get; init; }
 
         [CommandOption("--no-lowercase")]
@@ -127,7 +127,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             // One source of truth: the library's checks, under the CLI's option names.
             try
             {
-                Options(this, _ => { }).Validate(OptionName);
+                Options(this, BundledWordVectors.Resolve(Embeddings, Embedding), _ => { }).Validate(OptionName);
             }
             catch (ArgumentException e)
             {
@@ -162,8 +162,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
     {
         // Checked before training, so that a bad output path does not cost a training run.
         CliErrors.ForOption("--model", () => SequenceTaggerModelFile.CheckCanSave(settings.Model));
-        if (settings.Embeddings is { } vectors)
-            CliErrors.ForOption("--embeddings", () => SafeFile.CheckIsFile(vectors, "word vectors file"));
+        var vectorsFile = BundledWordVectors.Resolve(settings.Embeddings, settings.Embedding);
+        if (vectorsFile is not null)
+            CliErrors.ForOption("--embeddings", () => SafeFile.CheckIsFile(vectorsFile, "word vectors file"));
         if (settings.Plot is { } plot)
             PlotFiles.CheckWritable(plot);
         var mlContext = new MLContext(settings.Seed);
@@ -173,7 +174,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         var reports = new List<EpochReport>();
         var clock = Stopwatch.StartNew();
         var progress = BatchProgressLine.ForStandardError();
-        var estimator = mlContext.SequenceTagging().Trainers.Recurrent(Options(settings, report =>
+        var estimator = mlContext.SequenceTagging().Trainers.Recurrent(Options(settings, vectorsFile, report =>
         {
             progress?.Clear();
             reports.Add(report);
@@ -189,7 +190,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         {
             model = dev is null ? estimator.Fit(train) : estimator.Fit(train, dev);
         }
-        catch (ArgumentException e) when (settings.Embeddings is not null && e.Message.Contains(settings.Embeddings, StringComparison.Ordinal))
+        catch (ArgumentException e) when (vectorsFile is not null && e.Message.Contains(vectorsFile, StringComparison.Ordinal))
         {
             // The vectors' dimension is known only once the file is read: name the options as this command line does.
             throw new UsageException($"--embeddings: {CliErrors.MessageOf(e).Replace(nameof(SequenceTaggerOptions.EmbeddingSize), Settings.OptionName(nameof(SequenceTaggerOptions.EmbeddingSize)), StringComparison.Ordinal)}");
@@ -247,7 +248,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         }
     }
 
-    private static SequenceTaggerOptions Options(Settings settings, Action<EpochReport> onEpoch, BatchProgressLine? progress = null) => new()
+    private static SequenceTaggerOptions Options(Settings settings, string? vectorsFile, Action<EpochReport> onEpoch, BatchProgressLine? progress = null) => new()
     {
         Epochs = settings.Epochs,
         BatchSize = settings.BatchSize,
@@ -256,7 +257,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         Bidirectional = !settings.Unidirectional,
         Units = settings.Units,
         EmbeddingSize = settings.Embedding,
-        EmbeddingsFile = settings.Embeddings,
+        EmbeddingsFile = vectorsFile,
         Lowercase = !settings.NoLowercase,
         CharFeatures = settings.CharFeatures,
         Dropout = settings.Dropout,

@@ -105,6 +105,33 @@ public sealed class CliArchitectureTests
     }
 
     [TestMethod]
+    public void Train_StartsFromTheBundledVectors_UnlessNoneOrAnotherWidth()
+    {
+        var ml = new MLContext();
+        SequenceTaggerModelParameters Trained(string name, params string[] more)
+        {
+            var model = PathOf(name);
+            var run = CliProcess.Run(null, ["train", "--train", _sample, "--model", model, "--epochs", "1", "--seed", "1",
+                "--units", "4", "--char-features", "none", .. more]);
+            Assert.AreEqual(0, run.ExitCode, run.ToString());
+            return ml.SequenceTagging().GetModelParameters(SequenceTaggerModelFile.Load(ml, model, out _));
+        }
+
+        var bundled = Trained("bundled.zip");
+        Assert.AreEqual("minilm-uncased-100d.vec.gz", Path.GetFileName(bundled.HyperParameters.EmbeddingsFile));
+        Assert.AreEqual(100, bundled.HyperParameters.EmbeddingSize);
+        CollectionAssert.Contains(bundled.Vocabulary.ToArray(), "zebra", "a word of the bundled vectors, not of the training file");
+        Assert.IsTrue(bundled.Vocabulary.Count >= 23_695, $"the vectors' 23,695 words join the vocabulary; it has {bundled.Vocabulary.Count}");
+
+        foreach (var (name, options) in new[] { ("none.zip", new[] { "--embeddings", "none" }), ("NONE.zip", ["--embeddings", "NONE"]), ("narrow.zip", ["--embedding", "8"]) })
+        {
+            var plain = Trained(name, options);
+            Assert.IsNull(plain.HyperParameters.EmbeddingsFile, name);
+            Assert.IsFalse(plain.Vocabulary.Contains("zebra"), name);
+        }
+    }
+
+    [TestMethod]
     public void BadArchitectureValues_GiveOneLineNamingTheOption()
     {
         var output = PathOf("never.zip");

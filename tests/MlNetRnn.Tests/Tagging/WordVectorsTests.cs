@@ -1,3 +1,5 @@
+using System.IO.Compression;
+using System.Text;
 using MlNetRnn.Models;
 
 namespace MlNetRnn.Tests.Tagging;
@@ -35,6 +37,37 @@ public sealed class WordVectorsTests
     }
 
     [TestMethod]
+    public void Read_GzippedText_GivesTheSameVectors_AndDamagedDataNamesTheFileAndLine()
+    {
+        const string text = "2 2\nthe 0.5 -1\ncat 2 0.3\n";
+        var plain = WordVectors.Read(Write("plain.vec", text));
+        var zipped = Path.Combine(_dir.FullName, "zipped.vec.gz");
+        using (var file = File.Create(zipped))
+        using (var gzip = new GZipStream(file, CompressionLevel.Optimal))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(text));
+        }
+        var read = WordVectors.Read(zipped);
+        CollectionAssert.AreEqual(plain.Words.ToArray(), read.Words.ToArray());
+        CollectionAssert.AreEqual(plain["cat"].ToArray(), read["cat"].ToArray());
+        CollectionAssert.AreEqual(plain["the"].ToArray(), read["the"].ToArray());
+
+        // The gzip header, then bytes that are no deflate stream.
+        var damaged = Path.Combine(_dir.FullName, "damaged.vec.gz");
+        File.WriteAllBytes(damaged, [.. File.ReadAllBytes(zipped)[..10], .. Enumerable.Repeat((byte)0xff, 64)]);
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => WordVectors.Read(damaged));
+        Assert.AreEqual($"{damaged}:1: damaged gzip data (The archive entry was compressed using an unsupported compression method).", e.Message);
+    }
+
+    [TestMethod]
+    public void Read_LineLongerThanTheLimit_IsRefusedBeforeItIsHeld()
+    {
+        var path = Write("long.vec", "the " + new string('1', WordVectors.MaxLineChars) + "\n");
+        var e = Assert.ThrowsExactly<InvalidDataException>(() => WordVectors.Read(path));
+        Assert.AreEqual($"{path}:1: a line is longer than {WordVectors.MaxLineChars} characters.", e.Message);
+    }
+
+    [TestMethod]
     public void Read_BadLines_NameTheFileAndLine()
     {
         var path = Write("bad.vec", "2 3\nthe 1 2 3\ncat 1 2\n");
@@ -48,6 +81,10 @@ public sealed class WordVectorsTests
         path = Write("wide.vec", "the " + string.Join(" ", Enumerable.Repeat("1", 5)) + "\n");
         e = Assert.ThrowsExactly<InvalidDataException>(() => WordVectors.Read(path, maxDimension: 4));
         Assert.AreEqual($"{path}:1: the vectors have 5 values; at most 4 are accepted.", e.Message);
+
+        path = Write("short.vec", "3 2\nthe 0.5 -1\ncat 2 0.3\n");
+        e = Assert.ThrowsExactly<InvalidDataException>(() => WordVectors.Read(path));
+        Assert.AreEqual($"{path}:3: the first line promises 3 vectors; the file holds 2. Is it cut short?", e.Message);
 
         path = Write("empty.vec", "\n");
         e = Assert.ThrowsExactly<InvalidDataException>(() => WordVectors.Read(path));
