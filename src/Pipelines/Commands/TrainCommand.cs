@@ -163,6 +163,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         // Checked before training, so that a bad output path does not cost a training run.
         CliErrors.ForOption("--model", () => SequenceTaggerModelFile.CheckCanSave(settings.Model));
         var vectorsFile = BundledWordVectors.Resolve(settings.Embeddings, settings.Embedding);
+        if (settings.Embeddings is null && vectorsFile is not null && !File.Exists(vectorsFile))
+            throw new UsageException($"the bundled word vectors {vectorsFile} are missing: rebuild mlnetrnn, or give --embeddings FILE or --embeddings none");
         if (vectorsFile is not null)
             CliErrors.ForOption("--embeddings", () => SafeFile.CheckIsFile(vectorsFile, "word vectors file"));
         if (settings.Plot is { } plot)
