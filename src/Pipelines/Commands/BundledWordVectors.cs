@@ -2,7 +2,7 @@ namespace MlNetRnn.Pipelines.Commands;
 
 /// <summary>
 /// The word vectors <c>train</c> starts its word embedding from by default: 23,695 uncased English words in 100
-/// dimensions, from the input embeddings of the all-MiniLM-L6-v2 model (datasets/VECTORS.md says how they are made
+/// dimensions, from the input embeddings of a MiniLM sentence-embedding model (datasets/VECTORS.md says how they are made
 /// and under which licences). Built next to the executable from <c>datasets/minilm-uncased-100d.vec.gz</c>.
 /// </summary>
 internal static class BundledWordVectors
