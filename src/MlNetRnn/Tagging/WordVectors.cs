@@ -10,7 +10,7 @@ namespace MlNetRnn.Models;
 /// by its values, separated by spaces; an optional first line "count dimension" (word2vec, fastText) must match the
 /// number of vector lines, so that a file cut short is refused.
 /// Every vector must have the same dimension. A word listed twice keeps its first vector. A gzip-compressed file
-/// (<c>.vec.gz</c>, recognised by its first bytes) is read as its text.
+/// (<c>.vec.gz</c>) is read as its text: recognised by its first bytes, or for a pipe by its name ending in <c>.gz</c>.
 /// </summary>
 public sealed class WordVectors
 {
@@ -58,7 +58,7 @@ public sealed class WordVectors
         long vectorLines = 0;
         int lineNumber = 0;
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
-        using var reader = new StreamReader(IsGzip(file) ? new GZipStream(file, CompressionMode.Decompress) : file, Encoding.UTF8);
+        using var reader = new StreamReader(IsGzip(file, path) ? new GZipStream(file, CompressionMode.Decompress) : file, Encoding.UTF8);
         while (ReadLine(reader, path, lineNumber + 1) is { } line)
         {
             lineNumber++;
@@ -113,9 +113,11 @@ public sealed class WordVectors
     /// 100 characters each.</summary>
     public const int MaxLineChars = 1 << 20;
 
-    // Whether the file starts with gzip's magic bytes; leaves the stream at its start.
-    private static bool IsGzip(FileStream file)
+    // Whether the file starts with gzip's magic bytes, leaving the stream at its start; a pipe, which cannot be rewound,
+    // by its name.
+    private static bool IsGzip(FileStream file, string path)
     {
+        if (!file.CanSeek) return path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
         Span<byte> magic = stackalloc byte[2];
         int read = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
         file.Position = 0;

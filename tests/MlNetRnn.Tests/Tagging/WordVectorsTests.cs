@@ -60,6 +60,19 @@ public sealed class WordVectorsTests
     }
 
     [TestMethod]
+    public void Read_FromAPipe_ReadsWithoutRewinding()
+    {
+        // A named pipe stands for `--embeddings <(…)`: it cannot seek, so its first bytes cannot be read twice.
+        var fifo = Path.Combine(_dir.FullName, "vectors.pipe");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", fifo)) mkfifo.WaitForExit();
+        var writer = Task.Run(() => File.WriteAllText(fifo, "2 2\nthe 0.5 -1\ncat 2 0.3\n"));
+        var vectors = WordVectors.Read(fifo);
+        writer.Wait();
+        CollectionAssert.AreEqual(new[] { "the", "cat" }, vectors.Words.ToArray());
+        CollectionAssert.AreEqual(new[] { 2f, 0.3f }, vectors["cat"].ToArray());
+    }
+
+    [TestMethod]
     public void Read_LineLongerThanTheLimit_IsRefusedBeforeItIsHeld()
     {
         var path = Write("long.vec", "the " + new string('1', WordVectors.MaxLineChars) + "\n");
