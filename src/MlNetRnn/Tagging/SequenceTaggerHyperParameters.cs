@@ -81,9 +81,10 @@ public class SequenceTaggerHyperParameters
     /// <summary>Whether word ids come from lower-cased tokens (the character encoder still sees the original case). Default true.</summary>
     public bool Lowercase { get; set; } = true;
 
-    /// <summary>Optional pretrained word vectors: a word2vec/GloVe/fastText <c>.vec</c> text file (see
-    /// <see cref="WordVectors"/>) of <see cref="EmbeddingSize"/> dimensions. Its words extend the vocabulary and its
-    /// vectors start their embedding rows. Default null: none.</summary>
+    /// <summary>Optional pretrained word vectors: a word2vec/GloVe/fastText <c>.vec</c> text file, plain or gzipped (see
+    /// <see cref="WordVectors"/>), of <see cref="EmbeddingSize"/> dimensions. Its words extend the vocabulary and its
+    /// vectors start their embedding rows. Default null: none. (The <c>mlnetrnn train</c> command passes the project's
+    /// <c>datasets/minilm-uncased-100d.vec.gz</c> unless told otherwise: on EWT dev 0.9582 against 0.9532 without.)</summary>
     public string? EmbeddingsFile { get; set; }
 
     /// <summary>Training epochs, at least 1. With dev data and <see cref="EarlyStoppingPatience"/>, the most it trains. Default 10.</summary>
