@@ -24,8 +24,9 @@ internal static class TaggerPayload
     /// <summary>The first version whose header carries the SHA-256 of the network bytes.</summary>
     public const int FirstVersionWithChecksum = 2;
 
-    /// <summary>The longest payload read: 64 Mi characters, about 48 MB of network (12 million float weights;
-    /// the EWT tagger of the README is 5 MB). Checked before decoding, so a crafted length cannot exhaust memory.</summary>
+    /// <summary>The longest payload read: 64 Mi characters, the base64 of a network of up to
+    /// <see cref="SequenceTaggerNetwork.MaxStoredBytes"/> and a header (about 12.5 million float weights; the default
+    /// EWT tagger is 12 MB). Checked before decoding, so a crafted length cannot exhaust memory.</summary>
     public const int MaxLength = 64 << 20;
 
     private const char Separator = '|';

@@ -17,7 +17,40 @@ public sealed partial class SequenceTaggerNetwork
     /// <summary>The largest embedding width or number of units a version-1 network may declare.</summary>
     public const int MaxStoredLayerSize = SequenceTaggerHyperParameters.MaxLayerSize;
 
+    /// <summary>The most bytes <see cref="Save"/> may write: 48 MiB less 64 KiB, what an ML.NET model file's payload
+    /// (<c>TaggerPayload.MaxLength</c> characters of base64 and a header) holds. About 12.5 million weights: a word
+    /// embedding of 100 dimensions fits a vocabulary of about 100,000 words. Training refuses a larger network before
+    /// it starts, so that no model is trained that could not be read back.</summary>
+    public const int MaxStoredBytes = (48 << 20) - (64 << 10);
+
     private const string Magic = "MlNetRnn.SequenceTaggerNetwork";
+
+    /// <summary>What <see cref="Save"/> writes, in bytes (the weights' values do not change it).</summary>
+    internal long StoredBytes()
+    {
+        using var counter = new ByteCounter();
+        Save(counter);
+        return counter.Length;
+    }
+
+    // A write-only stream that only counts.
+    private sealed class ByteCounter : Stream
+    {
+        private long _length;
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => _length;
+        public override long Position { get => _length; set => throw new NotSupportedException(); }
+        public override void Write(byte[] buffer, int offset, int count) => _length += count;
+        public override void Write(ReadOnlySpan<byte> buffer) => _length += buffer.Length;
+        public override void WriteByte(byte value) => _length++;
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
 
     /// <summary>A network around a model read from a file and already checked against the rest of it.</summary>
     private SequenceTaggerNetwork(Vocabulary vocabulary, Vocabulary? charVocabulary, string[] tags,

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using MlNetRnn.Data;
 using MlNetRnn.Layers;
 using MlNetRnn.Tagging;
@@ -76,7 +77,8 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
     /// <param name="onBatch">Called after each training batch (for progress bars). Default none.</param>
     /// <exception cref="ArgumentException">No sentences; an empty sentence; a sentence whose tokens and tags differ in
     /// length (named by index); a hyper-parameter out of range; word vectors whose dimension is not
-    /// <see cref="SequenceTaggerHyperParameters.EmbeddingSize"/>.</exception>
+    /// <see cref="SequenceTaggerHyperParameters.EmbeddingSize"/>; a network larger than <see cref="MaxStoredBytes"/>
+    /// (refused before training).</exception>
     /// <exception cref="InvalidDataException">A bad line in <see cref="SequenceTaggerHyperParameters.EmbeddingsFile"/> (file:line).</exception>
     /// <exception cref="FileNotFoundException">The embeddings file does not exist.</exception>
     public static SequenceTaggerNetwork Train(
@@ -119,6 +121,15 @@ public sealed partial class SequenceTaggerNetwork : IDisposable
         var network = new SequenceTaggerNetwork(vocabulary, charVocabulary, tagNames, hp, steps);
         try
         {
+            long stored = network.StoredBytes();
+            if (stored > MaxStoredBytes)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                    $"The network would take {stored:N0} bytes in a model file, more than the {MaxStoredBytes:N0} a model file holds: " +
+                    $"{network.Model.CountParams():N0} weights, {(long)vocabulary.Size * hp.EmbeddingSize:N0} of them the word embedding " +
+                    $"({vocabulary.Size:N0} words × EmbeddingSize {hp.EmbeddingSize}). Use fewer word vectors, a higher VocabularyMinCount or smaller layers."),
+                    nameof(hyperParameters));
+            }
             if (vectors is not null) network.SetWordVectors(vectors);
             network.Fit(tokens, keys, tags, devTokens, devTags, onEpoch, onBatch, cancellationToken);
             return network;

@@ -156,6 +156,10 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
         /// <summary>A library option's name as given on this command line (the option itself when it has no flag).</summary>
         public static string OptionName(string property) => OptionNames.TryGetValue(property, out var option) ? option : property;
+
+        /// <summary>A library message with each option's property name (a whole word) replaced by its flag.</summary>
+        public static string WithOptionNames(string message) => OptionNames.Aggregate(message, (text, name) =>
+            System.Text.RegularExpressions.Regex.Replace(text, $@"\b{name.Key}\b", name.Value));
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -195,7 +199,12 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         catch (ArgumentException e) when (vectorsFile is not null && e.Message.Contains(vectorsFile, StringComparison.Ordinal))
         {
             // The vectors' dimension is known only once the file is read: name the options as this command line does.
-            throw new UsageException($"--embeddings: {CliErrors.MessageOf(e).Replace(nameof(SequenceTaggerOptions.EmbeddingSize), Settings.OptionName(nameof(SequenceTaggerOptions.EmbeddingSize)), StringComparison.Ordinal)}");
+            throw new UsageException($"--embeddings: {Settings.WithOptionNames(CliErrors.MessageOf(e))}");
+        }
+        catch (ArgumentException e) when (e.ParamName == "hyperParameters")
+        {
+            // What only the built network can tell (its size in a model file), in this command line's words.
+            throw new UsageException(Settings.WithOptionNames(CliErrors.MessageOf(e)));
         }
         finally
         {

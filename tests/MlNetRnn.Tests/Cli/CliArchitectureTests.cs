@@ -149,6 +149,9 @@ public sealed class CliArchitectureTests
         CliAssert.UserError(CliProcess.Run(null, Train("--learning-rate", "1e300")), "--learning-rate must be a positive number up to 3.4E+38; received 1E+300.");
         var missing = PathOf("missing.vec");
         CliAssert.UserError(CliProcess.Run(null, Train("--embeddings", missing)), $"--embeddings {missing}: word vectors file not found");
+        CliAssert.UserError(CliProcess.Run(null, Train("--units", "1300", "--embedding", "8", "--char-features", "none")),
+            "The network would take 54,585,502 bytes in a model file, more than the 50,266,112 a model file holds: 13,645,412 weights, " +
+            "600 of them the word embedding (75 words × --embedding 8). Use fewer word vectors, a higher --min-count or smaller layers.");
         var narrow = PathOf("narrow.vec");
         File.WriteAllLines(narrow, ["john 1 2 3"]);
         CliAssert.UserError(CliProcess.Run(null, Train("--embeddings", narrow, "--embedding", "4")),

@@ -98,6 +98,29 @@ public sealed class PersistenceRoundTripTests
     }
 
     [TestMethod]
+    public void Train_RefusesANetworkTooLargeForAModelFile_BeforeTraining()
+    {
+        // Two directions of LSTM(1300) over 8-wide embeddings (2 × 4 × 1300 × (8 + 1300 + 1) weights) and the softmax over
+        // 5 tags: 13.6 million weights, 54.5 MB, over the 48 MB a model file holds.
+        var hp = new SequenceTaggerHyperParameters { Units = 1300, EmbeddingSize = 8, CharFeatures = CharFeatureKind.None, Epochs = 1 };
+        var reports = new List<EpochReport>();
+        var e = Assert.ThrowsExactly<ArgumentException>(() => SequenceTaggerNetwork.Train(Tokens, Tags, hp, onEpoch: reports.Add));
+        Assert.AreEqual(
+            "The network would take 54,510,365 bytes in a model file, more than the 50,266,112 a model file holds: " +
+            "13,626,709 weights, 104 of them the word embedding (13 words × EmbeddingSize 8). " +
+            "Use fewer word vectors, a higher VocabularyMinCount or smaller layers. (Parameter 'hyperParameters')", e.Message);
+        Assert.IsEmpty(reports, "refused before the first epoch");
+    }
+
+    [TestMethod]
+    public void TheLargestStoredNetwork_FitsThePayloadAModelFileReads()
+    {
+        // base64 (4 characters per 3 bytes) and the header (at most 256 characters) of the largest network Train accepts.
+        long largestPayload = (SequenceTaggerNetwork.MaxStoredBytes + 2L) / 3 * 4 + 256;
+        Assert.IsLessThanOrEqualTo((long)MlNetRnn.MlNet.TaggerPayload.MaxLength, largestPayload);
+    }
+
+    [TestMethod]
     public void EveryHyperParameter_IsStoredAndReadBack()
     {
         var settable = typeof(SequenceTaggerHyperParameters).GetProperties(BindingFlags.Public | BindingFlags.Instance)
