@@ -64,7 +64,7 @@ public sealed class TaggerOptionsTests
         Assert.AreEqual((TaggerCell.Lstm, true, 1, 100, 150), (hp.Cell, hp.Bidirectional, hp.Layers, hp.EmbeddingSize, hp.Units));
         Assert.AreEqual((CharFeatureKind.Cnn, 30, 100, 3, 50, 12), (hp.CharFeatures, hp.CharEmbeddingSize, hp.CharFilters, hp.CharKernelSize, hp.CharUnits, hp.MaxCharsPerToken));
         Assert.AreEqual((0.33, true, (string?)null), (hp.Dropout, hp.Lowercase, hp.EmbeddingsFile));
-        Assert.AreEqual((10, 64, 8e-3, 0.85, 0.0, 2), (hp.Epochs, hp.BatchSize, hp.LearningRate, hp.LearningRateDecay, hp.ClipNorm, hp.EarlyStoppingPatience));
+        Assert.AreEqual((12, 64, 8e-3, 0.85, 0.0, 2), (hp.Epochs, hp.BatchSize, hp.LearningRate, hp.LearningRateDecay, hp.ClipNorm, hp.EarlyStoppingPatience));
         Assert.AreEqual((1, 0.25, 0), (hp.VocabularyMinCount, hp.RareTokenDropout, hp.Seed));
         Assert.AreEqual((true, 0.9, 0.25, 0.99), (hp.CharBoundaryMarkers, hp.AdamBeta2, hp.WordDropout, hp.EmaMomentum));
         var chosen = TaggerArchitectureTests.CharCnnBiLstm();
